@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+const csv = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.url({ protocol: /^https?$/ })));
+
+const booleanString = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/**
+ * Every environment variable the project reads, with its rules. Functions pick the ones they need
+ * with `loadConfig`, so a function never fails for a variable it does not use.
+ */
+export const schemas = {
+  WORKOS_API_KEY: z.string().min(1),
+  WORKOS_CLIENT_ID: z.string().min(1),
+  WORKOS_WEBHOOK_SECRET: z.string().min(1),
+  WORKOS_REDIRECT_URI: z.url({ protocol: /^https?$/ }),
+  /** Host of the WorkOS API (default api.workos.com); point it at the emulator locally. */
+  WORKOS_API_HOSTNAME: z.string().min(1).optional(),
+  WORKOS_API_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  WORKOS_API_HTTPS: booleanString.optional(),
+  /** Cookie Domain attribute (e.g. `.example.com` so subdomains share the session). Empty: host-only. */
+  COOKIE_DOMAIN: z.string().optional(),
+  /** The sealed-session cookie password. */
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  QUEUE_URL: z.url(),
+  /** Endpoint of a local SQS (e.g. the emulator); unset in AWS. */
+  SQS_ENDPOINT: z.url().optional(),
+  /** Origins that returnTo may point at besides relative paths, comma separated. */
+  ALLOWED_REDIRECT_ORIGINS: csv.default([]),
+  LOG_LEVEL: z
+    .enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'debug', 'info', 'warn', 'error'])
+    .default('INFO')
+    .transform((v) => v.toUpperCase() as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'),
+  /** `local` drops Secure cookies and HSTS for http://localhost; anything deployed is `aws`. */
+  APP_ENV: z.enum(['local', 'aws']).default('aws'),
+  /** Base domain for subdomain tenancy (`<slug>.<base>`); unset disables it. */
+  TENANT_BASE_DOMAIN: z.string().min(1).optional(),
+} as const;
+
+export type Schemas = typeof schemas;
+export type ConfigShape = Partial<{ [K in keyof Schemas]: Schemas[K] }> & Record<string, z.ZodType>;
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    /** The names of the variables that failed, in order. */
+    readonly variables: string[],
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates the named variables once (call at module scope: once per cold start). A missing or bad
+ * variable fails with its name and the rule it broke, never with its value.
+ */
+export function loadConfig<S extends Record<string, z.ZodType>>(
+  shape: S,
+  source: Record<string, string | undefined> = process.env,
+): z.output<z.ZodObject<S>> {
+  const input: Record<string, string | undefined> = {};
+  for (const key of Object.keys(shape)) {
+    const value = source[key];
+    // An empty variable is treated as unset, so `FOO=` behaves like a missing FOO.
+    input[key] = value === '' ? undefined : value;
+  }
+  const result = z.object(shape).safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '?');
+    const missing = input[name] === undefined;
+    return { name, text: missing ? `${name} is required` : `${name} is invalid: ${issue.message}` };
+  });
+  const variables = [...new Set(problems.map((p) => p.name))];
+  throw new ConfigError(`Invalid environment: ${problems.map((p) => p.text).join('; ')}`, variables);
+}
+
+export { z };

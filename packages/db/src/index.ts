@@ -1,0 +1,2 @@
+export { type ClientOptions, createDb, type Database, type Executor, type Sql } from './client';
+export * from './schema';

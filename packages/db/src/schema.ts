@@ -1,0 +1,174 @@
+import { sql } from 'drizzle-orm';
+import { boolean, index, jsonb, pgEnum, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+
+// Enum names and values are the seed's (Prisma keeps the model's casing for enum type names).
+export const organizationRole = pgEnum('OrganizationRole', ['OWNER', 'ADMIN', 'MEMBER', 'VIEWER']);
+export const notificationType = pgEnum('NotificationType', ['EMAIL', 'SMS', 'PUSH', 'IN_APP']);
+export const notificationStatus = pgEnum('NotificationStatus', [
+  'PENDING',
+  'QUEUED',
+  'PROCESSING',
+  'SENT',
+  'FAILED',
+  'CANCELLED',
+]);
+// WorkOS organization membership statuses.
+export const membershipStatus = pgEnum('MembershipStatus', ['active', 'inactive', 'pending']);
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+const id = () => uuid('id').primaryKey().defaultRandom();
+const createdAt = () => ts('created_at').notNull().defaultNow();
+const updatedAt = () =>
+  ts('updated_at')
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date());
+
+/**
+ * Columns every WorkOS-synced row carries: the WorkOS `updated_at` of the state we hold (the order
+ * guard compares events against it) and a tombstone that an older update cannot undo.
+ */
+const syncColumns = () => ({
+  workosUpdatedAt: ts('workos_updated_at'),
+  deletedAt: ts('deleted_at'),
+});
+
+// The seed's unique columns also had a plain index each; the unique constraint's own index serves
+// those lookups, so the duplicates are not created (they would only slow every write).
+export const users = pgTable(
+  'users',
+  {
+    id: id(),
+    workosId: text('workos_id').notNull().unique(),
+    email: text('email').notNull().unique(),
+    firstName: text('first_name').notNull(),
+    lastName: text('last_name').notNull(),
+    // Custom fields, owned by this app (WorkOS does not have them).
+    avatarUrl: text('avatar_url'),
+    bio: text('bio'),
+    timezone: text('timezone').notNull().default('UTC'),
+    preferences: jsonb('preferences').$type<Record<string, unknown>>(),
+    lastLoginAt: ts('last_login_at'),
+    isActive: boolean('is_active').notNull().default(true),
+    // Mirrored from WorkOS.
+    emailVerified: boolean('email_verified').notNull().default(false),
+    profilePictureUrl: text('profile_picture_url'),
+    ...syncColumns(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('users_last_login_at_idx').on(t.lastLoginAt)],
+);
+
+export type OrganizationDomain = { id: string; domain: string; state: string };
+
+export const organizations = pgTable('organizations', {
+  id: id(),
+  workosOrgId: text('workos_org_id').notNull().unique(),
+  name: text('name').notNull(),
+  slug: text('slug').notNull().unique(),
+  domain: text('domain'),
+  logoUrl: text('logo_url'),
+  settings: jsonb('settings').$type<Record<string, unknown>>(),
+  isActive: boolean('is_active').notNull().default(true),
+  // Mirrored from WorkOS: the organization's domains as WorkOS last reported them.
+  domains: jsonb('domains').$type<OrganizationDomain[]>().notNull().default(sql`'[]'::jsonb`),
+  ...syncColumns(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const organizationMemberships = pgTable(
+  'organization_memberships',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    role: organizationRole('role').notNull().default('MEMBER'),
+    // Mirrored from WorkOS: the membership id, its status and the raw role slugs.
+    workosMembershipId: text('workos_membership_id').unique(),
+    status: membershipStatus('status').notNull().default('active'),
+    roleSlug: text('role_slug'),
+    roleSlugs: text('role_slugs').array().notNull().default(sql`'{}'::text[]`),
+    ...syncColumns(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique('organization_memberships_user_id_organization_id_key').on(t.userId, t.organizationId),
+    index('organization_memberships_organization_id_idx').on(t.organizationId),
+    // (user_id, organization_id) unique index serves lookups by user_id.
+  ],
+);
+
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    type: notificationType('type').notNull(),
+    status: notificationStatus('status').notNull().default('PENDING'),
+    subject: text('subject').notNull(),
+    message: text('message').notNull(),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>(),
+    sentAt: ts('sent_at'),
+    failedAt: ts('failed_at'),
+    errorMsg: text('error_msg'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('notifications_user_id_idx').on(t.userId),
+    index('notifications_status_idx').on(t.status),
+    index('notifications_created_at_idx').on(t.createdAt),
+  ],
+);
+
+/** Inbox: one row per WorkOS event applied, written in the same transaction as its effect. */
+export const processedEvents = pgTable('processed_events', {
+  eventId: text('event_id').primaryKey(),
+  eventType: text('event_type').notNull(),
+  // applied | stale | ignored
+  outcome: text('outcome').notNull(),
+  eventCreatedAt: ts('event_created_at'),
+  processedAt: ts('processed_at').notNull().defaultNow(),
+});
+
+/** Cursors and other small sync bookmarks (e.g. the Events API cursor of the reconcile job). */
+export const syncState = pgTable('sync_state', {
+  key: text('key').primaryKey(),
+  cursor: text('cursor'),
+  updatedAt: updatedAt(),
+});
+
+/** Sessions WorkOS reported revoked: rejected before their access token expires. */
+export const revokedSessions = pgTable('revoked_sessions', {
+  sessionId: text('session_id').primaryKey(),
+  workosUserId: text('workos_user_id'),
+  revokedAt: ts('revoked_at').notNull().defaultNow(),
+});
+
+/**
+ * Single-flight refresh across Lambda instances: the first instance to insert the row for a
+ * refresh token (keyed by its SHA-256) refreshes it at WorkOS and stores the sealed result; the
+ * others wait for that result instead of spending the single-use refresh token again.
+ */
+export const sessionRefreshes = pgTable(
+  'session_refreshes',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    // The new sealed session (already encrypted with SESSION_SECRET), or null while in flight.
+    sealedSession: text('sealed_session'),
+    // Set when the refresh failed terminally (e.g. invalid_grant) so waiters fail the same way.
+    failureReason: text('failure_reason'),
+    claimedAt: ts('claimed_at').notNull().defaultNow(),
+    completedAt: ts('completed_at'),
+  },
+  (t) => [index('session_refreshes_claimed_at_idx').on(t.claimedAt)],
+);
