@@ -1,0 +1,29 @@
+import { WorkOS } from '@workos-inc/node';
+
+export type WorkOSSettings = {
+  WORKOS_API_KEY?: string | undefined;
+  WORKOS_CLIENT_ID?: string | undefined;
+  WORKOS_API_HOSTNAME?: string | undefined;
+  WORKOS_API_PORT?: number | undefined;
+  WORKOS_API_HTTPS?: boolean | undefined;
+};
+
+/**
+ * The one way this project builds a WorkOS client. Create it at module scope: the SDK caches the
+ * JWKS per instance, so a warm container verifies sessions without calling WorkOS.
+ * Timeouts and retries are set so a call fits inside Lambda and API Gateway (29 s) budgets.
+ */
+export function createWorkOS(
+  settings: WorkOSSettings,
+  options: { timeoutMs?: number; maxRetries?: number } = {},
+): WorkOS {
+  return new WorkOS({
+    apiKey: settings.WORKOS_API_KEY,
+    clientId: settings.WORKOS_CLIENT_ID,
+    ...(settings.WORKOS_API_HOSTNAME ? { apiHostname: settings.WORKOS_API_HOSTNAME } : {}),
+    ...(settings.WORKOS_API_PORT ? { port: settings.WORKOS_API_PORT } : {}),
+    ...(settings.WORKOS_API_HTTPS !== undefined ? { https: settings.WORKOS_API_HTTPS } : {}),
+    timeout: options.timeoutMs ?? 5_000,
+    maxRetries: options.maxRetries ?? 1,
+  });
+}
