@@ -9,5 +9,7 @@ export default defineConfig({
     // Each file gets its own database, so files run in parallel safely.
     pool: 'forks',
     typecheck: { enabled: false },
+    // Quiet logs and no EMF output during tests; tests assert on behaviour, not on log lines.
+    env: { LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
   },
 });

@@ -36,9 +36,9 @@ export const schemas = {
   /** Origins that returnTo may point at besides relative paths, comma separated. */
   ALLOWED_REDIRECT_ORIGINS: csv.default([]),
   LOG_LEVEL: z
-    .enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'debug', 'info', 'warn', 'error'])
+    .enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'debug', 'info', 'warn', 'error', 'silent'])
     .default('INFO')
-    .transform((v) => v.toUpperCase() as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'),
+    .transform((v) => v.toUpperCase() as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT'),
   /** `local` drops Secure cookies and HSTS for http://localhost; anything deployed is `aws`. */
   APP_ENV: z.enum(['local', 'aws']).default('aws'),
   /** Base domain for subdomain tenancy (`<slug>.<base>`); unset disables it. */

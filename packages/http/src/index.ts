@@ -1,0 +1,3 @@
+export * from './errors';
+export * from './middleware';
+export * from './responses';

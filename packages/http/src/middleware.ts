@@ -1,0 +1,156 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { HttpError, httpError } from './errors';
+import { fail, type HttpResult } from './responses';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+/** The Lambda context plus what the base middlewares derive from the request. */
+export type HttpContext = Context & {
+  requestId: string;
+  cookies: Record<string, string>;
+  /** Parsed JSON body, set by `jsonBody()`. */
+  body?: unknown;
+};
+/** Middlewares see the plain Lambda context; `ctx()` views it with the fields set by `requestContext`. */
+export type HttpMiddleware = MiddlewareObj<HttpEvent, HttpResult, Error, Context>;
+export const ctx = (context: Context) => context as HttpContext;
+
+/** Reads cookies the way API Gateway v2 delivers them (`cookies` array), or from a Cookie header. */
+export function parseCookies(event: Pick<HttpEvent, 'cookies' | 'headers'>): Record<string, string> {
+  const pairs = event.cookies?.length ? event.cookies : (event.headers?.cookie?.split(';') ?? []);
+  const cookies: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    const name = pair.slice(0, eq).trim();
+    if (name in cookies) continue; // the first (most specific path) wins, as in browsers
+    let value = pair.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    try {
+      cookies[name] = decodeURIComponent(value);
+    } catch {
+      cookies[name] = value;
+    }
+  }
+  return cookies;
+}
+
+/** Request id and cookies on the context; the request id echoed as `x-request-id`. */
+export function requestContext(logger?: Logger): HttpMiddleware {
+  return {
+    before: (request) => {
+      const context = ctx(request.context);
+      context.requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId;
+      context.cookies = parseCookies(request.event);
+      logger?.appendKeys({ requestId: context.requestId });
+    },
+    after: (request) => {
+      if (request.response) request.response.headers['x-request-id'] = ctx(request.context).requestId;
+    },
+  };
+}
+
+/**
+ * The one place errors become HTTP: an HttpError keeps its code and message; anything else is logged
+ * and answered with a generic 500 (no stack, no raw message).
+ */
+export function errorHandler(logger?: Logger): HttpMiddleware {
+  return {
+    onError: (request) => {
+      const error = request.error;
+      if (error instanceof HttpError) {
+        if (error.status >= 500) logger?.error('request failed', { code: error.code, error });
+        else logger?.info('request rejected', { code: error.code, status: error.status });
+        request.response = fail(error.status, error.code, error.message, {
+          fields: error.fields,
+          headers: error.headers,
+        });
+      } else {
+        logger?.error('unhandled error', { error });
+        request.response = fail(500, 'INTERNAL_ERROR', 'Internal server error');
+      }
+      const requestId = ctx(request.context).requestId;
+      if (requestId) request.response.headers['x-request-id'] = requestId;
+    },
+  };
+}
+
+/**
+ * Security headers on every response, errors included. HSTS only where the site is served over
+ * HTTPS (not local http://localhost); `Cache-Control: no-store` for anything personal.
+ */
+export function securityHeaders(options: { hsts: boolean; noStore?: boolean }): HttpMiddleware {
+  const apply = (response: HttpResult | null | undefined) => {
+    if (!response) return;
+    const h = response.headers;
+    h['x-content-type-options'] = 'nosniff';
+    h['x-frame-options'] = 'DENY';
+    h['referrer-policy'] = 'no-referrer';
+    h['content-security-policy'] ??= "default-src 'none'; frame-ancestors 'none'";
+    if (options.hsts) h['strict-transport-security'] = 'max-age=63072000; includeSubDomains';
+    if (options.noStore !== false) h['cache-control'] ??= 'no-store';
+  };
+  return {
+    after: (request) => apply(request.response),
+    onError: (request) => apply(request.response),
+  };
+}
+
+/**
+ * Parses a JSON body (base64 decoded when API Gateway encoded it) into `context.body`, with a size
+ * cap. Not JSON -> 400 VALIDATION_FAILED; too big -> 413; a non-JSON content type -> 415.
+ */
+export function jsonBody(options: { maxBytes: number; required?: boolean }): HttpMiddleware {
+  return {
+    before: (request) => {
+      const { event } = request;
+      const raw = event.body ?? '';
+      const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+      if (bytes.byteLength > options.maxBytes) {
+        throw httpError('PAYLOAD_TOO_LARGE', `Body is larger than ${options.maxBytes} bytes`);
+      }
+      if (bytes.byteLength === 0) {
+        if (options.required !== false) throw httpError('VALIDATION_FAILED', 'A JSON body is required');
+        return;
+      }
+      const type = event.headers?.['content-type'] ?? '';
+      if (type && !/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
+        throw httpError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
+      }
+      try {
+        ctx(request.context).body = JSON.parse(bytes.toString('utf8'));
+      } catch {
+        throw httpError('VALIDATION_FAILED', 'Body is not valid JSON', {
+          fields: [{ field: '(body)', message: 'not valid JSON' }],
+        });
+      }
+    },
+  };
+}
+
+export type HttpHandlerOptions = {
+  logger?: Logger;
+  /** Send HSTS (true outside local dev). */
+  hsts: boolean;
+  noStore?: boolean;
+};
+
+/**
+ * Wraps a handler with the base stack every HTTP function shares: Lambda context in logs, request id
+ * and cookies, security headers, error mapping. Add route-specific middlewares with `.use()`.
+ */
+export function httpHandler(
+  fn: (event: HttpEvent, context: HttpContext) => Promise<HttpResult>,
+  options: HttpHandlerOptions,
+) {
+  const handler = middy<HttpEvent, HttpResult, Error, Context>((event: HttpEvent, context: Context) =>
+    fn(event, ctx(context)),
+  );
+  if (options.logger) handler.use(injectLambdaContext(options.logger, { resetKeys: true }));
+  return handler
+    .use(securityHeaders({ hsts: options.hsts, noStore: options.noStore }))
+    .use(errorHandler(options.logger))
+    .use(requestContext(options.logger));
+}
