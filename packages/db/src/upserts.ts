@@ -1,0 +1,276 @@
+import { and, eq, getTableColumns, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Executor } from './client';
+import { type OrganizationDomain, organizationMemberships, organizations, users } from './schema';
+
+/**
+ * The one place WorkOS-owned rows are written, shared by the login callback and the sync worker so
+ * both obey the same rules:
+ * - order guard: WorkOS fields change only when the incoming WorkOS `updated_at` is newer than the
+ *   stored `workos_updated_at` (events arrive out of order and more than once);
+ * - a tombstoned row (`deleted_at` set) is never brought back by an upsert.
+ * Every function takes an Executor, so it runs alone or inside the caller's transaction, and never
+ * raises a unique violation it could avoid (that would abort the caller's transaction).
+ */
+
+export type UpsertOutcome = 'inserted' | 'updated' | 'stale' | 'tombstoned';
+export type UpsertResult<T> = { outcome: UpsertOutcome; row: T };
+
+export type User = typeof users.$inferSelect;
+export type Organization = typeof organizations.$inferSelect;
+export type Membership = typeof organizationMemberships.$inferSelect;
+export type OrganizationRole = Membership['role'];
+export type MembershipStatus = Membership['status'];
+
+/** A WorkOS role slug as the local role enum: owner, admin, viewer; anything else is MEMBER. */
+export function roleFromSlug(slug: string | null | undefined): OrganizationRole {
+  switch (slug?.toLowerCase()) {
+    case 'owner':
+      return 'OWNER';
+    case 'admin':
+      return 'ADMIN';
+    case 'viewer':
+      return 'VIEWER';
+    default:
+      return 'MEMBER';
+  }
+}
+
+const toDate = (value: Date | string) => (value instanceof Date ? value : new Date(value));
+
+/** True when the stored WorkOS version is older than the incoming one (the `excluded` row). */
+const newerThanStored = (column: typeof users.workosUpdatedAt | typeof organizations.workosUpdatedAt) =>
+  sql`(${column} IS NULL OR ${column} < excluded.workos_updated_at)`;
+
+const insertedFlag = sql<boolean>`(xmax = 0)`;
+
+export type UserFields = {
+  workosId: string;
+  email: string;
+  firstName?: string | null;
+  lastName?: string | null;
+  emailVerified?: boolean;
+  profilePictureUrl?: string | null;
+  /** WorkOS `updated_at` of this state of the user. */
+  updatedAt: Date | string;
+};
+
+/**
+ * Inserts or updates a user from WorkOS data. `lastLoginAt` (login callback only) is this app's
+ * field: it is written even when the WorkOS fields are stale, but never on a tombstoned row.
+ */
+export async function upsertUser(
+  ex: Executor,
+  input: UserFields,
+  options: { lastLoginAt?: Date } = {},
+): Promise<UpsertResult<User>> {
+  const values = {
+    workosId: input.workosId,
+    email: input.email,
+    firstName: input.firstName ?? '',
+    lastName: input.lastName ?? '',
+    emailVerified: input.emailVerified ?? false,
+    profilePictureUrl: input.profilePictureUrl ?? null,
+    workosUpdatedAt: toDate(input.updatedAt),
+  };
+  const [applied] = await ex
+    .insert(users)
+    .values({ ...values, lastLoginAt: options.lastLoginAt })
+    .onConflictDoUpdate({
+      target: users.workosId,
+      set: {
+        email: sql`excluded.email`,
+        firstName: sql`excluded.first_name`,
+        lastName: sql`excluded.last_name`,
+        emailVerified: sql`excluded.email_verified`,
+        profilePictureUrl: sql`excluded.profile_picture_url`,
+        workosUpdatedAt: sql`excluded.workos_updated_at`,
+        lastLoginAt: options.lastLoginAt ? sql`excluded.last_login_at` : sql`${users.lastLoginAt}`,
+        updatedAt: sql`now()`,
+      },
+      setWhere: and(isNull(users.deletedAt), newerThanStored(users.workosUpdatedAt)),
+    })
+    .returning({ ...getTableColumns(users), inserted: insertedFlag });
+  if (applied) {
+    const { inserted, ...row } = applied;
+    return { outcome: inserted ? 'inserted' : 'updated', row };
+  }
+  if (options.lastLoginAt) {
+    const [touched] = await ex
+      .update(users)
+      .set({ lastLoginAt: options.lastLoginAt, updatedAt: sql`now()` })
+      .where(and(eq(users.workosId, input.workosId), isNull(users.deletedAt)))
+      .returning();
+    if (touched) return { outcome: 'stale', row: touched };
+  }
+  const [current] = await ex.select().from(users).where(eq(users.workosId, input.workosId));
+  if (!current) throw new Error(`user ${input.workosId} vanished during upsert`);
+  return { outcome: current.deletedAt ? 'tombstoned' : 'stale', row: current };
+}
+
+/** `Acme Corp.` -> `acme-corp`: lowercase ASCII letters, digits and single dashes. */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48)
+    .replace(/-+$/g, '');
+  return slug || 'org';
+}
+
+/** The first free slug among `base`, `base-2`, `base-3`, ... given the taken ones. */
+function nextFreeSlug(base: string, taken: Set<string>): string {
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+}
+
+export type OrganizationFields = {
+  workosOrgId: string;
+  name: string;
+  /** WorkOS domains; left unchanged when omitted. */
+  domains?: OrganizationDomain[];
+  updatedAt: Date | string;
+};
+
+/**
+ * Inserts or updates an organization from WorkOS data. A new organization gets a unique slug from
+ * its name (`acme`, then `acme-2`, ...); a rename keeps the existing slug so links do not break.
+ */
+export async function upsertOrganization(
+  ex: Executor,
+  input: OrganizationFields,
+): Promise<UpsertResult<Organization>> {
+  const workosUpdatedAt = toDate(input.updatedAt);
+  const update = () =>
+    ex
+      .update(organizations)
+      .set({
+        name: input.name,
+        ...(input.domains ? { domains: input.domains } : {}),
+        workosUpdatedAt,
+        updatedAt: sql`now()`,
+      })
+      .where(
+        and(
+          eq(organizations.workosOrgId, input.workosOrgId),
+          isNull(organizations.deletedAt),
+          or(isNull(organizations.workosUpdatedAt), lt(organizations.workosUpdatedAt, workosUpdatedAt)),
+        ),
+      )
+      .returning();
+  const current = async () => {
+    const [row] = await ex
+      .select()
+      .from(organizations)
+      .where(eq(organizations.workosOrgId, input.workosOrgId));
+    return row;
+  };
+
+  const [updated] = await update();
+  if (updated) return { outcome: 'updated', row: updated };
+  const existing = await current();
+  if (existing) return { outcome: existing.deletedAt ? 'tombstoned' : 'stale', row: existing };
+
+  const base = slugify(input.name);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const takenRows = await ex
+      .select({ slug: organizations.slug })
+      .from(organizations)
+      .where(or(eq(organizations.slug, base), sql`${organizations.slug} LIKE ${`${base}-%`}`));
+    const slug =
+      attempt < 4
+        ? nextFreeSlug(base, new Set(takenRows.map((r) => r.slug)))
+        : `${base}-${crypto.randomUUID().slice(0, 8)}`;
+    // DO NOTHING (no target) also absorbs a concurrent insert of the same organization or slug
+    // without raising, so a caller's transaction survives.
+    const [inserted] = await ex
+      .insert(organizations)
+      .values({
+        workosOrgId: input.workosOrgId,
+        name: input.name,
+        slug,
+        domains: input.domains ?? [],
+        workosUpdatedAt,
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (inserted) return { outcome: 'inserted', row: inserted };
+    // Someone inserted this organization meanwhile: apply ours over theirs under the guard.
+    const [raced] = await update();
+    if (raced) return { outcome: 'updated', row: raced };
+    const now = await current();
+    if (now) return { outcome: now.deletedAt ? 'tombstoned' : 'stale', row: now };
+    // Otherwise the slug was taken meanwhile: pick again.
+  }
+  throw new Error(`no free slug for organization ${input.workosOrgId}`);
+}
+
+export type MembershipFields = {
+  /** WorkOS `om_...` id, when known. */
+  workosMembershipId: string | null;
+  /** Local ids (users.id and organizations.id) of the parents, which must exist. */
+  userId: string;
+  organizationId: string;
+  status: MembershipStatus;
+  /** WorkOS `role.slug`; `role` is derived from it with roleFromSlug. */
+  roleSlug: string | null;
+  /** WorkOS `roles[].slug`, kept raw. */
+  roleSlugs: string[];
+  updatedAt: Date | string;
+};
+
+/**
+ * Inserts or updates the membership of a user in an organization. A tombstoned membership stays
+ * deleted, unless WorkOS created a new membership (another `om_` id) for the same pair.
+ */
+export async function upsertMembership(
+  ex: Executor,
+  input: MembershipFields,
+): Promise<UpsertResult<Membership>> {
+  const m = organizationMemberships;
+  const [applied] = await ex
+    .insert(m)
+    .values({
+      userId: input.userId,
+      organizationId: input.organizationId,
+      workosMembershipId: input.workosMembershipId,
+      status: input.status,
+      role: roleFromSlug(input.roleSlug),
+      roleSlug: input.roleSlug,
+      roleSlugs: input.roleSlugs,
+      workosUpdatedAt: toDate(input.updatedAt),
+    })
+    .onConflictDoUpdate({
+      target: [m.userId, m.organizationId],
+      set: {
+        workosMembershipId: sql`COALESCE(excluded.workos_membership_id, ${m.workosMembershipId})`,
+        status: sql`excluded.status`,
+        role: sql`excluded.role`,
+        roleSlug: sql`excluded.role_slug`,
+        roleSlugs: sql`excluded.role_slugs`,
+        workosUpdatedAt: sql`excluded.workos_updated_at`,
+        deletedAt: sql`NULL`,
+        updatedAt: sql`now()`,
+      },
+      setWhere: and(
+        sql`(${m.workosUpdatedAt} IS NULL OR ${m.workosUpdatedAt} < excluded.workos_updated_at)`,
+        or(
+          isNull(m.deletedAt),
+          sql`(excluded.workos_membership_id IS NOT NULL AND excluded.workos_membership_id IS DISTINCT FROM ${m.workosMembershipId})`,
+        ),
+      ),
+    })
+    .returning({ ...getTableColumns(m), inserted: insertedFlag });
+  if (applied) {
+    const { inserted, ...row } = applied;
+    return { outcome: inserted ? 'inserted' : 'updated', row };
+  }
+  const [current] = await ex
+    .select()
+    .from(m)
+    .where(and(eq(m.userId, input.userId), eq(m.organizationId, input.organizationId)));
+  if (!current) throw new Error('membership vanished during upsert');
+  return { outcome: current.deletedAt ? 'tombstoned' : 'stale', row: current };
+}
