@@ -1,0 +1,44 @@
+import { createSqs } from '@app/config/sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
+
+export type LocalQueue = {
+  /** SQS endpoint to give the SDK (SQS_ENDPOINT). */
+  endpoint: string;
+  queueUrl: string;
+  dlqUrl: string;
+  sqs: SQSClient;
+  stop: () => Promise<void>;
+};
+
+/**
+ * A local SQS (fauxqs, over real HTTP) with the same queue shape as the CDK app: a standard queue
+ * whose messages move to a dead-letter queue after `maxReceiveCount` receives.
+ */
+export async function startLocalQueue(
+  options: { port?: number; visibilityTimeoutSeconds?: number; maxReceiveCount?: number } = {},
+): Promise<LocalQueue> {
+  const server = await startFauxqs({ port: options.port ?? 0, logger: false, host: '127.0.0.1' });
+  const endpoint = `http://127.0.0.1:${server.port}`;
+  const dlq = server.createQueue('sync-dlq', { attributes: { MessageRetentionPeriod: '1209600' } });
+  const queue = server.createQueue('sync-queue', {
+    attributes: {
+      VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlq.queueArn,
+        maxReceiveCount: options.maxReceiveCount ?? 5,
+      }),
+    },
+  });
+  const sqs = createSqs({ SQS_ENDPOINT: endpoint });
+  return {
+    endpoint,
+    queueUrl: queue.queueUrl,
+    dlqUrl: dlq.queueUrl,
+    sqs,
+    stop: async () => {
+      sqs.destroy();
+      await server.stop();
+    },
+  };
+}
