@@ -1,0 +1,129 @@
+import { CfnOutput, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  ApiMapping,
+  type CfnStage,
+  CorsHttpMethod,
+  DomainName,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { type HttpFunction, type Route, routeKey, routes } from './routes';
+import type { Settings } from './settings';
+
+/** The route whose 5xx rate gets its own alarm (WorkOS retries, but a failing webhook is an outage). */
+export const WEBHOOK_ROUTE = routes.find((r) => r.fn === 'webhook') as Route;
+
+export type ApiProps = {
+  settings: Settings;
+  logRetention: RetentionDays;
+  logRemovalPolicy: RemovalPolicy;
+};
+
+/**
+ * The HTTP API: routes from infra/routes.ts (payload format 2.0), CORS for the app origins with
+ * credentials, stage throttling, JSON access logs, optional custom domains (API and tenant wildcard).
+ * Authentication is in the functions (session cookie, webhook signature), not in API Gateway.
+ */
+export class Api extends Construct {
+  readonly httpApi: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
+  /** https://... without a trailing slash: the custom domain when set, else the execute-api URL. */
+  readonly baseUrl: string;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const { settings } = props;
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: `workos-auth-${settings.stage}`,
+      description: 'WorkOS authentication, profile and organization API',
+      createDefaultStage: false,
+      ...(settings.appOrigins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: settings.appOrigins,
+              allowCredentials: true,
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PATCH],
+              allowHeaders: ['content-type', 'accept'],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
+    });
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        // No headers, cookies, query strings or bodies: those can carry codes and tokens.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTimeEpoch',
+            ip: '$context.identity.sourceIp',
+            routeKey: '$context.routeKey',
+            path: '$context.path',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationStatus: '$context.integrationStatus',
+            integrationError: '$context.integrationErrorMessage',
+            userAgent: '$context.identity.userAgent',
+          }),
+        ),
+      },
+    });
+    // Route-level metrics only for the webhook route (alarmed on); all routes would cost per metric.
+    (this.stage.node.defaultChild as CfnStage).routeSettings = {
+      [routeKey(WEBHOOK_ROUTE)]: { detailedMetricsEnabled: true },
+    };
+
+    this.baseUrl = settings.apiDomainName ? `https://${settings.apiDomainName}` : this.httpApi.apiEndpoint;
+    this.addCustomDomains(settings);
+  }
+
+  /** Adds every route of infra/routes.ts, integrated with its function. */
+  addRoutes(functions: Record<HttpFunction, IFunction>) {
+    const integrations = new Map<HttpFunction, HttpLambdaIntegration>();
+    for (const route of routes) {
+      let integration = integrations.get(route.fn);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${route.fn}Integration`, functions[route.fn]);
+        integrations.set(route.fn, integration);
+      }
+      this.httpApi.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
+    }
+  }
+
+  private addCustomDomains(settings: Settings) {
+    if (!settings.certificateArn) return;
+    const certificate = Certificate.fromCertificateArn(this, 'Certificate', settings.certificateArn);
+    const domains: [string, string][] = [];
+    if (settings.apiDomainName) domains.push(['ApiDomain', settings.apiDomainName]);
+    if (settings.tenantBaseDomain) domains.push(['TenantDomain', `*.${settings.tenantBaseDomain}`]);
+    for (const [id, name] of domains) {
+      const domain = new DomainName(this, id, { domainName: name, certificate });
+      new ApiMapping(this, `${id}Mapping`, { api: this.httpApi, domainName: domain, stage: this.stage });
+      new CfnOutput(Stack.of(this), `${id}Target`, {
+        description: `DNS: point ${name} (CNAME or alias) at this regional API Gateway domain`,
+        value: domain.regionalDomainName,
+      });
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { CustomResource, Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { SecurityGroup, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Provider } from 'aws-cdk-lib/custom-resources';
+import { Construct, type IDependable } from 'constructs';
+import { AppFunction, repoRoot } from './node-function';
+
+export const MIGRATIONS_DIR = path.join(repoRoot, 'migrations');
+
+/**
+ * A digest of every file under migrations/. It is a property of the custom resource, so a deploy
+ * that adds a migration updates the resource and CloudFormation runs the migrate function again.
+ */
+export function migrationsDigest(dir = MIGRATIONS_DIR): string {
+  const hash = createHash('sha256');
+  const walk = (current: string) => {
+    for (const name of readdirSync(current).sort()) {
+      const full = path.join(current, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else hash.update(path.relative(dir, full)).update('\0').update(readFileSync(full)).update('\0');
+    }
+  };
+  walk(dir);
+  return hash.digest('hex');
+}
+
+export type MigrationsProps = {
+  vpc: Vpc;
+  functionsSecurityGroup: SecurityGroup;
+  databaseSecret: ISecret;
+  /** The database itself: the migrations run once it is available. */
+  database: IDependable;
+  logRetention: RetentionDays;
+  logRemovalPolicy: RemovalPolicy;
+};
+
+/**
+ * Runs the committed migrations on every deploy that changes them, before any function that uses
+ * the database is created or updated (those functions depend on `this.resource`).
+ *
+ * functions/migrate/handler.ts is the custom resource's onEvent handler (CDK provider framework):
+ * Create and Update run the migrations and return `{ PhysicalResourceId }`; Delete does nothing; a
+ * thrown error fails the deploy and CloudFormation rolls back. Its bundle carries `migrations/` at the
+ * root, next to the handler (no MIGRATIONS_FOLDER needed).
+ */
+export class Migrations extends Construct {
+  readonly function: AppFunction;
+  readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: MigrationsProps) {
+    super(scope, id);
+    this.function = new AppFunction(this, 'Migrate', {
+      entry: 'functions/migrate/handler.ts',
+      description: 'Applies the committed database migrations (CloudFormation custom resource)',
+      timeout: Duration.minutes(5),
+      environment: {
+        APP_ENV: 'aws',
+        LOG_LEVEL: 'INFO',
+        POWERTOOLS_SERVICE_NAME: 'migrate',
+        DATABASE_SECRET_ARN: props.databaseSecret.secretArn,
+      },
+      vpc: props.vpc,
+      securityGroups: [props.functionsSecurityGroup],
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+      afterBundling: (inputDir, outputDir) => [`cp -r "${inputDir}/migrations" "${outputDir}/migrations"`],
+    });
+    props.databaseSecret.grantRead(this.function);
+
+    const provider = new Provider(this, 'Provider', {
+      onEventHandler: this.function,
+      logGroup: new LogGroup(this, 'ProviderLogs', {
+        retention: props.logRetention,
+        removalPolicy: props.logRemovalPolicy,
+      }),
+    });
+    this.resource = new CustomResource(this, 'Run', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::DatabaseMigrations',
+      properties: { MigrationsDigest: migrationsDigest() },
+    });
+    this.resource.node.addDependency(props.database);
+  }
+}

@@ -1,0 +1,160 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { type Route, routeKey, routes } from './routes';
+import type { Settings } from './settings';
+import type { AuthStack } from './stack';
+
+export type Acknowledgment = { path: string; id: string; reason: string };
+
+/** Why each route has no API Gateway authorizer: the function authenticates it, or it is public by design. */
+const routeAuthentication: Record<string, string> = {
+  'GET /auth/login':
+    'starts sign-in, so it is public by design; it only redirects to WorkOS with PKCE and sealed state',
+  'GET /auth/callback':
+    'is where WorkOS returns the browser; it is authenticated by the sealed state and PKCE verifier cookie and the one-time code',
+  'POST /auth/select-organization':
+    'completes a pending sign-in; it is authenticated by the sealed, short-lived pending-authentication cookie',
+  'POST /auth/logout':
+    'must work with an expired or missing session; it only clears the cookie and ends the WorkOS session',
+  'POST /auth/switch-organization':
+    'is authenticated by the sealed WorkOS session cookie, verified in the function',
+  'GET /me':
+    'is authenticated by the sealed WorkOS session cookie, verified in the function (JWKS, no authorizer hop)',
+  'PATCH /me':
+    'is authenticated by the sealed WorkOS session cookie, verified in the function (JWKS, no authorizer hop)',
+  'GET /health': 'is a liveness probe that returns no data, so it is public by design',
+  'POST /webhooks/workos':
+    'is called by WorkOS, which cannot sign AWS requests; every body is authenticated by its WorkOS HMAC signature',
+  'GET /organizations': 'is authenticated by the sealed WorkOS session cookie, verified in the function',
+  'GET /organizations/{slug}':
+    'is authenticated by the session cookie and authorized by the local membership in the function',
+  'PATCH /organizations/{slug}':
+    'is authenticated by the session cookie and authorized (ADMIN or OWNER membership) in the function',
+  'GET /organizations/{slug}/members':
+    'is authenticated by the session cookie and authorized by the local membership in the function',
+};
+
+/** The reason for a route, failing synth when a new route in infra/routes.ts has none yet. */
+export function routeReason(route: Route): string {
+  const reason = routeAuthentication[routeKey(route)];
+  if (!reason) {
+    throw new Error(`infra/nag.ts: say how ${routeKey(route)} is authenticated (routeAuthentication)`);
+  }
+  return `${routeKey(route)} ${reason}.`;
+}
+
+const MANAGED_BASIC = 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
+const MANAGED_VPC =
+  'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole';
+
+/**
+ * Every cdk-nag AwsSolutions finding this stack accepts, each on the narrowest construct and with the
+ * reason it is acceptable here. Returns the list (tests check it; docs/deploy.md explains it).
+ */
+export function acknowledgeFindings(stack: AuthStack, settings: Settings): Acknowledgment[] {
+  const made: Acknowledgment[] = [];
+  const ack = (scope: IConstruct, id: string, reason: string) => {
+    Validations.of(scope).acknowledge({ id: `AwsSolutions-${id}`, reason });
+    made.push({ path: scope.node.path, id: `AwsSolutions-${id}`, reason });
+  };
+  const { functions, migrations, database, secrets, api } = stack;
+  const lambdas = [
+    functions.auth,
+    functions.me,
+    functions.organizations,
+    functions.webhook,
+    functions.syncWorker,
+    functions.reconcile,
+    functions.backfill,
+    migrations.function,
+  ];
+
+  for (const fn of lambdas) {
+    ack(
+      fn,
+      'L1',
+      'nodejs22.x is the runtime this project is built and tested on (Node 22 toolchain, WorkOS SDK 11); moving to a newer runtime is a deliberate, tested change.',
+    );
+    ack(
+      fn,
+      `IAM4[${MANAGED_BASIC}]`,
+      'AWSLambdaBasicExecutionRole only allows writing this function’s CloudWatch logs; an inline copy would be the same three log actions.',
+    );
+    if (fn.isBoundToVpc) {
+      ack(
+        fn,
+        `IAM4[${MANAGED_VPC}]`,
+        'AWSLambdaVPCAccessExecutionRole holds the ENI actions Lambda needs to run in the VPC (to reach RDS); those EC2 actions support no resource scoping.',
+      );
+    }
+    ack(
+      fn.role ?? fn,
+      'IAM5[Resource::*]',
+      'The only wildcard is X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords), which supports no resource-level permissions.',
+    );
+  }
+
+  const provider = migrations.node.findChild('Provider');
+  ack(
+    provider,
+    `IAM4[${MANAGED_BASIC}]`,
+    'CDK provider framework function for the migrations custom resource: the managed policy only writes its own logs.',
+  );
+  ack(
+    provider,
+    `IAM5[Resource::<${Stack.of(stack).getLogicalId(migrations.function.node.defaultChild as never)}.Arn>:*]`,
+    'The provider framework may invoke any version of the migrate function and nothing else; the wildcard is the version suffix.',
+  );
+
+  const logRetention = stack.node.tryFindChild('LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a');
+  if (logRetention) {
+    ack(
+      logRetention,
+      `IAM4[${MANAGED_BASIC}]`,
+      'CDK log-retention helper behind the RDS log exports: the managed policy only writes its own logs.',
+    );
+    ack(
+      logRetention,
+      'IAM5[Resource::*]',
+      'CDK log-retention helper: it sets retention on the RDS log groups, whose names RDS creates at runtime.',
+    );
+  }
+
+  for (const route of routes) {
+    const cfnRoute = api.httpApi.node.findChild(
+      `${route.method}--${route.path.replace(/^\//, '').replaceAll('/', '--')}`,
+    );
+    ack(cfnRoute, 'APIG4', routeReason(route));
+  }
+
+  ack(
+    secrets.workos,
+    'SMG4',
+    'The WorkOS API key and webhook secret are issued by the WorkOS dashboard and cannot be rotated by a Lambda; docs/secret-rotation.md is the procedure.',
+  );
+  ack(
+    database.instance.node.findChild('Secret'),
+    'SMG4',
+    'Functions build DATABASE_URL once per cold start, so an automatic single-user rotation would break reconnects of warm functions; rotation follows docs/secret-rotation.md.',
+  );
+  ack(
+    database.instance,
+    'RDS11',
+    'The instance is reachable only from the functions security group inside isolated subnets; a non-default port would add no protection.',
+  );
+  if (!settings.dbMultiAz) {
+    ack(
+      database.instance,
+      'RDS3',
+      `Stage "${settings.stage}" runs single-AZ to save cost (dbMultiAz=false); production stages default to Multi-AZ.`,
+    );
+  }
+  if (!settings.deletionProtection) {
+    ack(
+      database.instance,
+      'RDS10',
+      `Stage "${settings.stage}" is disposable (deletionProtection=false); production stages default to deletion protection.`,
+    );
+  }
+  return made;
+}

@@ -1,0 +1,89 @@
+import path from 'node:path';
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
+import { SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/** The repository root: esbuild's project root and the base of every entry path. */
+export const repoRoot = path.resolve(import.meta.dirname, '..');
+
+/**
+ * ESM bundles still meet dependencies that call `require` (CommonJS inside ESM); this gives them one.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+export type AppFunctionProps = {
+  /** Entry file relative to the repository root, e.g. `functions/auth/handler.ts` (exports `handler`). */
+  entry: string;
+  description: string;
+  timeout: Duration;
+  memorySize?: number;
+  environment?: Record<string, string>;
+  logRetention: RetentionDays;
+  logRemovalPolicy: RemovalPolicy;
+  /** Omit to run outside the VPC (the webhook: no database, fewer moving parts). */
+  vpc?: IVpc;
+  securityGroups?: ISecurityGroup[];
+  /** Shell commands run after esbuild, given the bundle's input and output folders. */
+  afterBundling?: (inputDir: string, outputDir: string) => string[];
+};
+
+/**
+ * The house Lambda: nodejs22.x on arm64, ESM bundle (minified, source maps, AWS SDK from the runtime),
+ * X-Ray tracing, its own log group with a retention, private subnets when given a VPC.
+ */
+export class AppFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: AppFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    const afterBundling = props.afterBundling;
+    super(scope, id, {
+      entry: path.join(repoRoot, props.entry),
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout,
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      projectRoot: repoRoot,
+      depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      ...(props.vpc
+        ? {
+            vpc: props.vpc,
+            vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+            securityGroups: props.securityGroups,
+          }
+        : {}),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // The nodejs22.x runtime ships AWS SDK v3: keeping it out makes bundles small and fast to load.
+        externalModules: ['@aws-sdk/*'],
+        logLevel: LogLevel.WARNING,
+        ...(afterBundling
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling,
+              },
+            }
+          : {}),
+      },
+    });
+  }
+}

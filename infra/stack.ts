@@ -1,0 +1,125 @@
+import { Annotations, App, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { Alarms } from './alarms';
+import { Api } from './api';
+import { Database, removalPolicyOf } from './database';
+import { AppFunctions, metricsNamespace, WORKER_BATCHING_WINDOW, WORKER_TIMEOUT } from './functions';
+import { Migrations } from './migrations';
+import { acknowledgeFindings } from './nag';
+import { Network } from './network';
+import { SyncQueue } from './queue';
+import { AppSecrets } from './secrets';
+import { loadSettings, PLACEHOLDER_CLIENT_ID, type Settings } from './settings';
+
+export type AuthStackProps = StackProps & { settings: Settings };
+
+/** The whole deployment: one stack per stage (`WorkOSAuth-<stage>`). */
+export class AuthStack extends Stack {
+  readonly network: Network;
+  readonly database: Database;
+  readonly secrets: AppSecrets;
+  readonly sync: SyncQueue;
+  readonly api: Api;
+  readonly migrations: Migrations;
+  readonly functions: AppFunctions;
+  readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, props: AuthStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const logRetention = settings.logRetentionDays as RetentionDays;
+    const removalPolicy = removalPolicyOf(settings, { snapshot: false });
+    const logs = { logRetention, logRemovalPolicy: removalPolicy };
+
+    if (settings.workosClientId === PLACEHOLDER_CLIENT_ID) {
+      Annotations.of(this).addWarningV2(
+        'app:workosClientId',
+        'workosClientId is not set: sign-in will not work until you deploy with -c workosClientId=client_...',
+      );
+    }
+
+    this.network = new Network(this, 'Network', {
+      natGateways: settings.natGateways,
+      logRetention,
+      removalPolicy,
+    });
+    this.secrets = new AppSecrets(this, 'Secrets', { stage: settings.stage, removalPolicy });
+    this.database = new Database(this, 'Database', {
+      vpc: this.network.vpc,
+      clients: this.network.functionsSecurityGroup,
+      settings,
+    });
+    this.sync = new SyncQueue(this, 'Sync', {
+      workerTimeout: WORKER_TIMEOUT,
+      maxBatchingWindow: WORKER_BATCHING_WINDOW,
+    });
+    this.api = new Api(this, 'Api', { settings, ...logs });
+    this.migrations = new Migrations(this, 'Migrations', {
+      vpc: this.network.vpc,
+      functionsSecurityGroup: this.network.functionsSecurityGroup,
+      databaseSecret: this.database.secret,
+      database: this.database.instance,
+      ...logs,
+    });
+    this.functions = new AppFunctions(this, 'Functions', {
+      settings,
+      vpc: this.network.vpc,
+      functionsSecurityGroup: this.network.functionsSecurityGroup,
+      workosSecret: this.secrets.workos,
+      databaseSecret: this.database.secret,
+      queue: this.sync.queue,
+      apiBaseUrl: this.api.baseUrl,
+      schemaReady: this.migrations.resource,
+      ...logs,
+    });
+    this.api.addRoutes(this.functions.http);
+    this.alarms = new Alarms(this, 'Alarms', {
+      settings,
+      namespace: metricsNamespace(settings.stage),
+      api: this.api,
+      queue: this.sync.queue,
+      deadLetters: this.sync.deadLetters,
+      syncWorker: this.functions.syncWorker,
+      webhook: this.functions.webhook,
+      reconcile: this.functions.reconcile,
+      database: this.database.instance,
+      removalPolicy,
+    });
+
+    const output = (name: string, value: string, description: string) =>
+      new CfnOutput(this, name, { value, description });
+    output('ApiUrl', this.api.baseUrl, 'Base URL of the HTTP API');
+    output('RedirectUri', `${this.api.baseUrl}/auth/callback`, 'WorkOS dashboard: add as a Redirect URI');
+    output('WebhookUrl', `${this.api.baseUrl}/webhooks/workos`, 'WorkOS dashboard: webhook endpoint URL');
+    output('WorkOSSecretArn', this.secrets.workos.secretArn, 'Fill WORKOS_API_KEY and WORKOS_WEBHOOK_SECRET');
+    output('DatabaseSecretArn', this.database.secret.secretArn, 'RDS credentials (generated)');
+    output('QueueUrl', this.sync.queue.queueUrl, 'Sync queue');
+    output('DeadLetterQueueUrl', this.sync.deadLetters.queueUrl, 'Sync dead-letter queue');
+    output('DeadLetterQueueArn', this.sync.deadLetters.queueArn, 'Sync dead-letter queue (redrive source)');
+    output(
+      'BackfillFunctionName',
+      this.functions.backfill.functionName,
+      'aws lambda invoke --function-name ...',
+    );
+    output('ReconcileFunctionName', this.functions.reconcile.functionName, 'Runs every 5 minutes');
+    output('AlarmTopicArn', this.alarms.topic.topicArn, 'Subscribe on-call here');
+    output('MetricsNamespace', metricsNamespace(settings.stage), 'CloudWatch namespace of the app metrics');
+
+    acknowledgeFindings(this, settings);
+  }
+}
+
+/** The app with its one stack for the stage in context, checked by cdk-nag AwsSolutions. */
+export function buildApp(app: App = new App()) {
+  const settings = loadSettings(app.node);
+  const stack = new AuthStack(app, `WorkOSAuth-${settings.stage}`, {
+    settings,
+    description: `WorkOS authentication on API Gateway, Lambda, SQS and RDS PostgreSQL (${settings.stage})`,
+    tags: { app: 'workos-auth', stage: settings.stage },
+  });
+  const nag = new AwsSolutionsChecks(app);
+  Validations.of(app).addPlugins(nag);
+  return { app, stack, settings, nag };
+}
