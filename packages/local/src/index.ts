@@ -3,3 +3,4 @@ export { type SqsLambda, startQueuePoller, toSqsRecord } from './poller';
 export { type LocalQueue, startLocalQueue } from './queue';
 export { makeRouter } from './router';
 export { createLocalApi, type HttpLambda, lambdaContext } from './server';
+export { type LocalStack, type LocalStackOptions, startLocalStack } from './stack';

@@ -1,0 +1,25 @@
+import { startLocalStack } from './stack';
+
+const started = performance.now();
+const stack = await startLocalStack({ log: (line) => console.log(`  ${line}`) });
+const seconds = ((performance.now() - started) / 1000).toFixed(1);
+console.log(`
+  Local stack ready in ${seconds} s
+
+  App            ${stack.url}/
+  Sign in        ${stack.url}/auth/login
+  Current user   ${stack.url}/me
+${stack.emulator ? `  WorkOS control ${stack.emulator.url}/_emulator   (rename a user, add a membership, delete an organization)\n` : ''}
+  Ctrl-C stops everything.
+`);
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.log('  stopping...');
+  await stack.stop();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createSqs } from '@app/config/sqs';
+import { startEmbeddedPostgres } from '@app/db/embedded';
+import { runMigrations } from '@app/db/migrate';
+import { demoSeed, type Emulator, startEmulator } from '@app/workos-emulator';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { type HttpFunction, routes } from '../../../infra/routes';
+import { type SqsLambda, startQueuePoller } from './poller';
+import { startLocalQueue } from './queue';
+import { createLocalApi, type HttpLambda, lambdaContext } from './server';
+
+const root = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+const LOCAL_WEBHOOK_SECRET = 'whsec_local_development_only';
+/** Imports a function's handler from its entry file, as Lambda would load the bundle. */
+const importHandler = async (fn: string) =>
+  (await import(pathToFileURL(path.join(root, 'functions', fn, 'handler.ts')).href)).handler;
+
+export type LocalStackOptions = {
+  /** HTTP port of the API (PORT, default 3000; 0 = any free port). */
+  port?: number;
+  /** Folder for the embedded database and local secrets (default `.local/` in the repository). */
+  dataDir?: string;
+  /** Environment overrides: DATABASE_URL, QUEUE_URL, SQS_ENDPOINT, WORKOS_* as documented. */
+  env?: Record<string, string | undefined>;
+  /** WorkOS emulator port when the emulator is used (default 4100; 0 = any free port). */
+  emulatorPort?: number;
+  /** Reconcile interval; 0 disables the timer. */
+  reconcileEveryMs?: number;
+  log?: (line: string) => void;
+};
+
+export type LocalStack = {
+  url: string;
+  emulator: Emulator | undefined;
+  env: Record<string, string>;
+  stop: () => Promise<void>;
+};
+
+async function localSecret(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'session-secret');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const secret = randomBytes(32).toString('base64url');
+  await writeFile(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/**
+ * The whole stack on one machine: PostgreSQL (DATABASE_URL or the embedded engine), migrations,
+ * SQS (QUEUE_URL or fauxqs), WorkOS (the emulator unless WORKOS_API_KEY is set), every route of
+ * infra/routes.ts served as HTTP API v2 events to the real handlers, the sync worker on the queue,
+ * and reconcile on a timer.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const given = options.env ?? process.env;
+  const log = options.log ?? (() => {});
+  const dataDir = path.resolve(options.dataDir ?? path.join(root, '.local'));
+  await mkdir(dataDir, { recursive: true });
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch(() => {});
+  };
+
+  try {
+    // 1. The API server first, so its port is known; handlers load once the environment is ready.
+    let markReady: () => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      markReady = resolve;
+    });
+    const loaded = new Map<HttpFunction, Promise<HttpLambda>>();
+    const loadHandler = (fn: HttpFunction) => {
+      let handler = loaded.get(fn);
+      if (!handler) {
+        handler = ready.then(
+          async () => (await import(`../../../functions/${fn}/handler.ts`)).handler as HttpLambda,
+        );
+        loaded.set(fn, handler);
+      }
+      return handler;
+    };
+    const server = createLocalApi({
+      routes,
+      handler: loadHandler,
+      staticDir: path.join(root, 'packages/local/public'),
+      onError: (error) => log(`request failed: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    const port = await listen(server, options.port ?? Number(given.PORT ?? 3000));
+    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    server.on('connection', (socket) => stops.push(async () => void socket.destroy()));
+    const url = `http://localhost:${port}`;
+
+    // 2. PostgreSQL and migrations.
+    let databaseUrl = given.DATABASE_URL;
+    if (!databaseUrl) {
+      const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres') });
+      stops.push(pg.stop);
+      databaseUrl = pg.url;
+      log(`database   embedded PostgreSQL (data in ${path.relative(root, dataDir) || '.'}/postgres)`);
+    } else {
+      log('database   DATABASE_URL');
+    }
+    await runMigrations(databaseUrl);
+
+    // 3. The queue.
+    let queueUrl = given.QUEUE_URL;
+    let sqsEndpoint = given.SQS_ENDPOINT;
+    if (!queueUrl) {
+      const queue = await startLocalQueue({ visibilityTimeoutSeconds: 10 });
+      stops.push(queue.stop);
+      queueUrl = queue.queueUrl;
+      sqsEndpoint = queue.endpoint;
+      log(`queue      local SQS at ${queue.endpoint}`);
+    } else {
+      log('queue      QUEUE_URL');
+    }
+
+    // 4. WorkOS: the real one when WORKOS_API_KEY is set, else the emulator with demo data.
+    let emulator: Emulator | undefined;
+    const workosEnv: Record<string, string> = {};
+    if (given.WORKOS_API_KEY) {
+      for (const key of [
+        'WORKOS_API_KEY',
+        'WORKOS_CLIENT_ID',
+        'WORKOS_WEBHOOK_SECRET',
+        'WORKOS_API_HOSTNAME',
+        'WORKOS_API_PORT',
+        'WORKOS_API_HTTPS',
+      ]) {
+        const value = given[key];
+        if (value) workosEnv[key] = value;
+      }
+      log('workos     real WorkOS (WORKOS_API_KEY is set)');
+    } else {
+      emulator = await startEmulator({
+        port: options.emulatorPort ?? 4100,
+        seed: demoSeed,
+        webhooks: [{ endpointUrl: `${url}/webhooks/workos`, secret: LOCAL_WEBHOOK_SECRET }],
+        webhookRetry: { attempts: 5, baseDelayMs: 500, timeoutMs: 10_000 },
+      });
+      stops.push(emulator.stop);
+      Object.assign(workosEnv, {
+        WORKOS_API_KEY: emulator.apiKey,
+        WORKOS_CLIENT_ID: emulator.clientId,
+        WORKOS_WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET,
+        WORKOS_API_HOSTNAME: emulator.hostname,
+        WORKOS_API_PORT: String(emulator.port),
+        WORKOS_API_HTTPS: 'false',
+      });
+      log(`workos     emulator at ${emulator.url} (control page ${emulator.url}/_emulator)`);
+    }
+
+    // 5. The environment every handler validates at its cold start.
+    const env: Record<string, string> = {
+      APP_ENV: 'local',
+      LOG_LEVEL: given.LOG_LEVEL ?? 'WARN',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      SESSION_SECRET: given.SESSION_SECRET ?? (await localSecret(dataDir)),
+      WORKOS_REDIRECT_URI: given.WORKOS_REDIRECT_URI ?? `${url}/auth/callback`,
+      ALLOWED_REDIRECT_ORIGINS: given.ALLOWED_REDIRECT_ORIGINS ?? url,
+      COOKIE_DOMAIN: given.COOKIE_DOMAIN ?? '',
+      DATABASE_URL: databaseUrl,
+      QUEUE_URL: queueUrl,
+      ...(sqsEndpoint ? { SQS_ENDPOINT: sqsEndpoint } : {}),
+      ...(given.TENANT_BASE_DOMAIN ? { TENANT_BASE_DOMAIN: given.TENANT_BASE_DOMAIN } : {}),
+      ...workosEnv,
+    };
+    Object.assign(process.env, env);
+    markReady();
+
+    // 6. The sync worker on the queue, and reconcile on a timer.
+    const worker = (await importHandler('sync-worker')) as SqsLambda;
+    const poller = startQueuePoller({
+      sqs: createSqs({ SQS_ENDPOINT: sqsEndpoint }),
+      queueUrl,
+      handler: worker,
+      onError: (error) => log(`sync worker: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    stops.push(poller.stop);
+
+    const reconcileEntry = path.join(root, 'functions/reconcile/handler.ts');
+    const every = options.reconcileEveryMs ?? 60_000;
+    if (every > 0 && existsSync(reconcileEntry)) {
+      const reconcile = (await import(reconcileEntry)).handler as (
+        e: ScheduledEvent,
+        c: Context,
+      ) => Promise<unknown>;
+      const timer = setInterval(() => {
+        reconcile({} as ScheduledEvent, lambdaContext('reconcile', 60_000)).catch((error: unknown) =>
+          log(`reconcile: ${error instanceof Error ? error.message : String(error)}`),
+        );
+      }, every);
+      stops.push(async () => clearInterval(timer));
+    }
+
+    return { url, emulator, env, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
