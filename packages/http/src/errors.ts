@@ -36,16 +36,24 @@ export class HttpError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options: { cause?: unknown; fields?: FieldIssue[]; headers?: Record<string, string> } = {},
+    options: {
+      cause?: unknown;
+      fields?: FieldIssue[];
+      headers?: Record<string, string>;
+      /** Set-Cookie values for the error response (e.g. clearing a session that ended). */
+      cookies?: string[];
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'HttpError';
     this.status = errorCodes[code];
     this.fields = options.fields;
     this.headers = options.headers;
+    this.cookies = options.cookies;
   }
   readonly fields: FieldIssue[] | undefined;
   readonly headers: Record<string, string> | undefined;
+  readonly cookies: string[] | undefined;
 }
 
 export const httpError = (

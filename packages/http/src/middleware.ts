@@ -66,6 +66,7 @@ export function errorHandler(logger?: Logger): HttpMiddleware {
         request.response = fail(error.status, error.code, error.message, {
           fields: error.fields,
           headers: error.headers,
+          cookies: error.cookies,
         });
       } else {
         logger?.error('unhandled error', { error });

@@ -1,0 +1,28 @@
+import type { Database } from '@app/db';
+import { type HttpResult, httpError, httpHandler, jsonBody } from '@app/http';
+import { type AuthFlowsOptions, makeAuthFlows, requireSession } from '@app/session';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+
+export type AuthHandlerDeps = AuthFlowsOptions & { db: Database; hsts: boolean };
+
+/** The auth function: /auth/login, /auth/callback, /auth/select-organization, /auth/logout, /auth/switch-organization. */
+export function makeAuthHandler(deps: AuthHandlerDeps) {
+  const flows = makeAuthFlows(deps);
+  const base = { hsts: deps.hsts, ...(deps.logger ? { logger: deps.logger } : {}) };
+
+  const routes: Record<string, (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>> = {
+    'GET /auth/login': httpHandler(flows.login, base),
+    'GET /auth/callback': httpHandler(flows.callback, base),
+    'POST /auth/select-organization': httpHandler(flows.selectOrganization, base),
+    'POST /auth/logout': httpHandler(flows.logout, base),
+    'POST /auth/switch-organization': httpHandler(flows.switchOrganization, base)
+      .use(requireSession(deps))
+      .use(jsonBody({ maxBytes: 4096 })),
+  };
+  const notFound = httpHandler(async () => {
+    throw httpError('NOT_FOUND', 'No such route');
+  }, base);
+
+  return (event: APIGatewayProxyEventV2, context: Context) =>
+    (routes[event.routeKey] ?? notFound)(event, context);
+}

@@ -1,0 +1,39 @@
+export { type AuthFlows, type AuthFlowsOptions, LOGIN_ERROR_CODES, makeAuthFlows } from './auth-flows';
+export {
+  type CookieSettings,
+  clearCookie,
+  PENDING_COOKIE,
+  PKCE_COOKIE_PREFIX,
+  SESSION_COOKIE,
+  serializeCookie,
+} from './cookies';
+export { type AccessTokenClaims, decodeClaims } from './jwt';
+export {
+  type OrganizationSelector,
+  organizationOf,
+  type RequestOrganization,
+  type RequestSession,
+  requireOrganization,
+  requireRole,
+  requireSession,
+  type SessionContext,
+  sessionOf,
+} from './middleware';
+export {
+  makeProfile,
+  type Profile,
+  type ProfilePatch,
+  parseProfilePatch,
+  profilePatchSchema,
+  publicUser,
+} from './profile';
+export { sanitizeReturnTo } from './return-to';
+export { sealData, unsealData } from './seal';
+export {
+  type AuthenticatedSession,
+  makeSessions,
+  type RefreshOutcome,
+  type SessionFacts,
+  type Sessions,
+  type SessionsOptions,
+} from './sessions';

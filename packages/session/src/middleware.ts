@@ -1,0 +1,169 @@
+import {
+  type Database,
+  type Membership,
+  type Organization,
+  type OrganizationRole,
+  organizationMemberships,
+  organizations,
+  revokedSessions,
+  type User,
+  users,
+} from '@app/db';
+import { ctx, type HttpContext, type HttpEvent, type HttpMiddleware, httpError } from '@app/http';
+import type { Logger } from '@app/telemetry';
+import type { Context } from 'aws-lambda';
+import { and, eq, sql } from 'drizzle-orm';
+import { SESSION_COOKIE } from './cookies';
+import type { SessionFacts, Sessions } from './sessions';
+
+/** The signed-in caller, as requireSession puts it on the context. */
+export type RequestSession = Omit<SessionFacts, 'user'> & {
+  /** The local user row (profile, custom fields). */
+  user: User;
+  /** The WorkOS user as sealed in the cookie. */
+  workosUser: SessionFacts['user'];
+  /** The sealed session in force (refreshed when a refresh happened). */
+  sealed: string;
+  /** Set-Cookie of a refreshed session; requireSession adds it to the response. */
+  setCookie: string | undefined;
+};
+
+/** The organization a request is scoped to, as requireOrganization puts it on the context. */
+export type RequestOrganization = { organization: Organization; membership: Membership };
+
+export type SessionContext = HttpContext & {
+  session?: RequestSession;
+  organization?: RequestOrganization;
+};
+
+/** The session set by requireSession; throws (500) when the route forgot the middleware. */
+export function sessionOf(context: Context): RequestSession {
+  const session = (context as SessionContext).session;
+  if (!session) throw new Error('requireSession() must run before this handler');
+  return session;
+}
+
+/** The organization set by requireOrganization; throws (500) when the route forgot the middleware. */
+export function organizationOf(context: Context): RequestOrganization {
+  const organization = (context as SessionContext).organization;
+  if (!organization) throw new Error('requireOrganization() must run before this handler');
+  return organization;
+}
+
+/**
+ * Requires a signed-in caller. Verifies the `wos-session` cookie (refreshing it when expired or
+ * close to it, single-flight across instances), then reads the local user and whether the session
+ * was revoked in one query. Fails with:
+ * - 401 UNAUTHORIZED: no cookie; session ended (refresh refused, revoked, user deactivated or unknown)
+ * - 401 INVALID_SESSION: a cookie that cannot be read (tampered, other password)
+ * - 503 UPSTREAM_UNAVAILABLE: WorkOS keys unreachable, or an expired token WorkOS cannot refresh now
+ * A refreshed cookie is added to the response (unless the handler set a newer session cookie).
+ */
+export function requireSession(options: {
+  sessions: Sessions;
+  db: Database;
+  logger?: Logger;
+}): HttpMiddleware {
+  const { sessions, db } = options;
+  return {
+    before: async (request) => {
+      const context = ctx(request.context) as SessionContext;
+      const auth = await sessions.authenticate(context.cookies?.[SESSION_COOKIE]);
+      const [row] = await db
+        .select({
+          user: users,
+          revoked: sql<boolean>`EXISTS (SELECT 1 FROM ${revokedSessions} WHERE ${revokedSessions.sessionId} = ${auth.facts.sessionId})`,
+        })
+        .from(users)
+        .where(eq(users.workosId, auth.facts.workosUserId))
+        .limit(1);
+      const ended = (message: string) =>
+        httpError('UNAUTHORIZED', message, { cookies: [sessions.clearSessionCookie()] });
+      if (!row) throw ended('Your account is not known here, sign in again');
+      if (row.revoked) throw ended('This session was signed out');
+      if (!row.user.isActive || row.user.deletedAt) throw ended('This account is deactivated');
+      options.logger?.appendKeys({ userId: auth.facts.workosUserId });
+      context.session = {
+        ...auth.facts,
+        user: row.user,
+        workosUser: auth.facts.user,
+        sealed: auth.sealed,
+        setCookie: auth.setCookie,
+      };
+    },
+    after: (request) => {
+      const session = (request.context as SessionContext).session;
+      const response = request.response;
+      if (!session?.setCookie || !response) return;
+      const cookies = response.cookies ?? [];
+      if (cookies.some((c) => c.startsWith(`${SESSION_COOKIE}=`))) return;
+      response.cookies = [...cookies, session.setCookie];
+    },
+  };
+}
+
+/** Where a request names its organization instead of the session's (e.g. a tenant subdomain). */
+export type OrganizationSelector = { slug: string } | { workosOrgId: string } | undefined;
+
+/**
+ * Requires the request to be scoped to an organization the caller is an active member of, by the
+ * local (synced) membership. The organization is the session's, unless `select` names another for
+ * this request (e.g. from a tenant subdomain). Use after requireSession. Fails with:
+ * - 403 NO_ORGANIZATION: no organization in the session and none selected
+ * - 403 FORBIDDEN: not an active member (or the organization does not exist)
+ */
+export function requireOrganization(options: {
+  db: Database;
+  select?: (
+    event: HttpEvent,
+    session: RequestSession,
+  ) => OrganizationSelector | Promise<OrganizationSelector>;
+}): HttpMiddleware {
+  return {
+    before: async (request) => {
+      const context = request.context as SessionContext;
+      const session = sessionOf(context);
+      const selected =
+        (await options.select?.(request.event, session)) ??
+        (session.organizationId ? { workosOrgId: session.organizationId } : undefined);
+      if (!selected) throw httpError('NO_ORGANIZATION', 'Choose an organization first');
+      const orgMatch =
+        'slug' in selected
+          ? eq(organizations.slug, selected.slug)
+          : eq(organizations.workosOrgId, selected.workosOrgId);
+      const [row] = await options.db
+        .select({ organization: organizations, membership: organizationMemberships })
+        .from(organizations)
+        .innerJoin(
+          organizationMemberships,
+          and(
+            eq(organizationMemberships.organizationId, organizations.id),
+            eq(organizationMemberships.userId, session.user.id),
+          ),
+        )
+        .where(and(orgMatch, sql`${organizations.deletedAt} IS NULL`))
+        .limit(1);
+      const member =
+        row && row.membership.status === 'active' && !row.membership.deletedAt && row.organization.isActive;
+      if (!member) throw httpError('FORBIDDEN', 'You are not a member of this organization');
+      context.organization = row;
+    },
+  };
+}
+
+/**
+ * Requires one of the roles, read from the local membership (kept in sync by webhooks), never from
+ * the token, so a role change applies on the next request. Use after requireOrganization.
+ * Fails with 403 FORBIDDEN.
+ */
+export function requireRole(...roles: OrganizationRole[]): HttpMiddleware {
+  if (roles.length === 0) throw new TypeError('requireRole needs at least one role');
+  return {
+    before: (request) => {
+      const { membership } = organizationOf(request.context);
+      if (!roles.includes(membership.role)) {
+        throw httpError('FORBIDDEN', `This needs the role ${roles.join(' or ')}`);
+      }
+    },
+  };
+}

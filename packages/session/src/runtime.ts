@@ -1,0 +1,41 @@
+import { loadConfig, schemas } from '@app/config';
+import { resolveSecrets } from '@app/config/secrets';
+import { createWorkOS } from '@app/config/workos';
+import { createDb } from '@app/db';
+import { createTelemetry } from '@app/telemetry';
+import { makeSessions } from './sessions';
+
+/**
+ * What every cookie-session function (auth, me, organizations) builds once per cold start, from
+ * the environment: config, WorkOS client (module scope, so the JWKS stays cached), one database
+ * connection, sessions, logs and metrics.
+ */
+export async function loadSessionRuntime(service: string) {
+  await resolveSecrets();
+  const config = loadConfig({
+    WORKOS_API_KEY: schemas.WORKOS_API_KEY,
+    WORKOS_CLIENT_ID: schemas.WORKOS_CLIENT_ID,
+    WORKOS_API_HOSTNAME: schemas.WORKOS_API_HOSTNAME,
+    WORKOS_API_PORT: schemas.WORKOS_API_PORT,
+    WORKOS_API_HTTPS: schemas.WORKOS_API_HTTPS,
+    SESSION_SECRET: schemas.SESSION_SECRET,
+    DATABASE_URL: schemas.DATABASE_URL,
+    COOKIE_DOMAIN: schemas.COOKIE_DOMAIN,
+    ALLOWED_REDIRECT_ORIGINS: schemas.ALLOWED_REDIRECT_ORIGINS,
+    APP_ENV: schemas.APP_ENV,
+    LOG_LEVEL: schemas.LOG_LEVEL,
+  });
+  const { logger, metrics } = createTelemetry(service, config.LOG_LEVEL);
+  const workos = createWorkOS(config);
+  const { db } = createDb(config.DATABASE_URL, { max: 1, applicationName: service });
+  const deployed = config.APP_ENV !== 'local';
+  const sessions = makeSessions({
+    workos,
+    db,
+    cookiePassword: config.SESSION_SECRET,
+    cookie: { domain: config.COOKIE_DOMAIN, secure: deployed },
+    logger,
+    metrics,
+  });
+  return { config, workos, db, sessions, logger, metrics, hsts: deployed };
+}

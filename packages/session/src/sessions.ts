@@ -1,0 +1,343 @@
+import { createHash } from 'node:crypto';
+import { type Database, sessionRefreshes } from '@app/db';
+import { httpError } from '@app/http';
+import type { Logger, Metrics } from '@app/telemetry';
+import { MetricUnit } from '@app/telemetry';
+import type { WorkOS, User as WorkOSUser } from '@workos-inc/node';
+import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import { type CookieSettings, clearCookie, SESSION_COOKIE, serializeCookie } from './cookies';
+import { type AccessTokenClaims, decodeClaims } from './jwt';
+import { unsealData } from './seal';
+
+/** What a verified session says about the caller (from the access token and the sealed user). */
+export type SessionFacts = {
+  sessionId: string;
+  /** WorkOS user id (`user_...`). */
+  workosUserId: string;
+  /** WorkOS organization id the session is scoped to, if any. */
+  organizationId: string | undefined;
+  role: string | undefined;
+  roles: string[];
+  permissions: string[];
+  entitlements: string[];
+  featureFlags: string[];
+  impersonator: { email: string; reason: string | null } | undefined;
+  /** The WorkOS user as sealed in the cookie (may lag behind the local row). */
+  user: WorkOSUser;
+  /** Access token expiry, epoch ms. */
+  expiresAt: number;
+};
+
+export type AuthenticatedSession = {
+  facts: SessionFacts;
+  /** The sealed session now in force (the refreshed one when a refresh happened). */
+  sealed: string;
+  /** Set-Cookie for a refreshed session, to send with this response. */
+  setCookie: string | undefined;
+};
+
+type SealedPayload = {
+  accessToken?: string;
+  refreshToken?: string;
+  user?: WorkOSUser;
+  organizationId?: string;
+  impersonator?: { email: string; reason: string | null };
+};
+
+export type RefreshOutcome = 'refreshed' | 'joined' | 'terminal' | 'transient';
+
+export type SessionsOptions = {
+  workos: WorkOS;
+  db: Database;
+  /** SESSION_SECRET: seals and opens the cookie. */
+  cookiePassword: string;
+  cookie: CookieSettings & { maxAgeSeconds?: number };
+  /** Epoch ms; injectable for tests. */
+  clock?: () => number;
+  /** Refresh when the access token expires within this many seconds. Default 60. */
+  refreshBufferSeconds?: number;
+  /** How long a request waits for another instance's refresh of the same token. Default 8000 ms. */
+  refreshWaitMs?: number;
+  refreshPollMs?: number;
+  /** A refresh claimed longer ago than this without a result is taken over. Default 30 s. */
+  staleClaimMs?: number;
+  logger?: Logger;
+  metrics?: Metrics;
+};
+
+const DEFAULT_MAX_AGE = 60 * 60 * 24 * 30;
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+type RefreshResult =
+  | { ok: true; sealed: string; outcome: 'refreshed' | 'joined' }
+  | { ok: false; outcome: 'terminal' | 'transient'; reason: string };
+
+/**
+ * Sessions: the WorkOS sealed-session cookie, verified locally on every request (JWKS cached by the
+ * WorkOS client, so keep that client at module scope), refreshed when expired or about to expire.
+ * Refreshes are single-flight across instances through the session_refreshes table: the first
+ * request to claim a refresh token spends it at WorkOS and records the new sealed session; any
+ * concurrent request holding the same cookie waits for that result instead of spending the
+ * single-use token again.
+ */
+export function makeSessions(options: SessionsOptions) {
+  const { workos, db, cookiePassword, logger, metrics } = options;
+  const clock = options.clock ?? Date.now;
+  const bufferMs = (options.refreshBufferSeconds ?? 60) * 1000;
+  const waitMs = options.refreshWaitMs ?? 8000;
+  const pollMs = options.refreshPollMs ?? 50;
+  const staleClaimMs = options.staleClaimMs ?? 30_000;
+  const maxAgeSeconds = options.cookie.maxAgeSeconds ?? DEFAULT_MAX_AGE;
+  const cookieSettings: CookieSettings = { domain: options.cookie.domain, secure: options.cookie.secure };
+
+  const sessionCookie = (sealed: string) =>
+    serializeCookie(SESSION_COOKIE, sealed, cookieSettings, { maxAgeSeconds });
+  const clearSessionCookie = () => clearCookie(SESSION_COOKIE, cookieSettings);
+
+  const unauthorized = (message: string) =>
+    httpError('UNAUTHORIZED', message, { cookies: [clearSessionCookie()] });
+  const invalidSession = () =>
+    httpError('INVALID_SESSION', 'The session cookie is not valid', { cookies: [clearSessionCookie()] });
+
+  function recordRefresh(outcome: RefreshOutcome) {
+    if (!metrics) return;
+    const single = metrics.singleMetric();
+    single.addDimension('outcome', outcome);
+    single.addMetric('RefreshOutcome', MetricUnit.Count, 1);
+  }
+
+  function factsFrom(payload: SealedPayload, claims: AccessTokenClaims): SessionFacts | undefined {
+    if (!payload.user || !claims.sid || !claims.sub) return undefined;
+    const impersonator =
+      payload.impersonator ??
+      (claims.act?.sub ? { email: claims.act.sub, reason: claims.act.reason ?? null } : undefined);
+    return {
+      sessionId: claims.sid,
+      workosUserId: claims.sub,
+      organizationId: claims.org_id,
+      role: claims.role,
+      roles: claims.roles ?? (claims.role ? [claims.role] : []),
+      permissions: claims.permissions ?? [],
+      entitlements: claims.entitlements ?? [],
+      featureFlags: claims.feature_flags ?? [],
+      impersonator,
+      user: payload.user,
+      expiresAt: (claims.exp ?? 0) * 1000,
+    };
+  }
+
+  /** Opens a sealed session without verifying the token signature (for logout and refresh). */
+  async function open(sealed: string) {
+    const payload = await unsealData<SealedPayload>(sealed, cookiePassword);
+    if (!payload?.accessToken || !payload.refreshToken) return undefined;
+    const claims = decodeClaims(payload.accessToken);
+    if (!claims) return undefined;
+    return { payload, claims };
+  }
+
+  /** Verifies the access token signature and expiry against the WorkOS JWKS (cached). */
+  async function verify(sealed: string): Promise<'valid' | 'invalid_jwt' | 'invalid_cookie'> {
+    let result: Awaited<
+      ReturnType<ReturnType<WorkOS['userManagement']['loadSealedSession']>['authenticate']>
+    >;
+    try {
+      result = await workos.userManagement
+        .loadSealedSession({ sessionData: sealed, cookiePassword })
+        .authenticate();
+    } catch (error) {
+      // JWKS unreachable, timed out or without the token's key: not the caller's fault.
+      logger?.warn('session verification unavailable', { error: (error as Error).message });
+      throw httpError('UPSTREAM_UNAVAILABLE', 'Sign-in service unavailable, try again');
+    }
+    if (result.authenticated) return 'valid';
+    return result.reason === 'invalid_jwt' ? 'invalid_jwt' : 'invalid_cookie';
+  }
+
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /** Spends the refresh token at WorkOS, once across all instances; see makeSessions. */
+  async function refreshOnce(
+    sealed: string,
+    refreshToken: string,
+    organizationId?: string,
+  ): Promise<RefreshResult> {
+    const tokenHash = sha256(refreshToken);
+    const claimed = await db
+      .insert(sessionRefreshes)
+      .values({ tokenHash })
+      .onConflictDoNothing()
+      .returning({ tokenHash: sessionRefreshes.tokenHash });
+    if (claimed.length === 0) {
+      const joined = await waitForOther(tokenHash);
+      if (joined !== 'take-over') return joined;
+    }
+    return spend(sealed, tokenHash, organizationId);
+  }
+
+  async function spend(sealed: string, tokenHash: string, organizationId?: string): Promise<RefreshResult> {
+    let result: Awaited<ReturnType<ReturnType<WorkOS['userManagement']['loadSealedSession']>['refresh']>>;
+    try {
+      result = await workos.userManagement
+        .loadSealedSession({ sessionData: sealed, cookiePassword })
+        .refresh({ cookiePassword, ...(organizationId ? { organizationId } : {}) });
+    } catch (error) {
+      // Not a refresh failure the SDK knows (e.g. 403 not a member when switching organization).
+      await db.delete(sessionRefreshes).where(eq(sessionRefreshes.tokenHash, tokenHash));
+      throw error;
+    }
+    if (result.authenticated && result.sealedSession) {
+      await db
+        .update(sessionRefreshes)
+        .set({ sealedSession: result.sealedSession, completedAt: sql`now()` })
+        .where(eq(sessionRefreshes.tokenHash, tokenHash));
+      // Old rows only serve late requests holding the previous cookie: prune now and then.
+      if (Math.random() < 0.02) {
+        await db
+          .delete(sessionRefreshes)
+          .where(lt(sessionRefreshes.claimedAt, sql`now() - interval '1 day'`));
+      }
+      return { ok: true, sealed: result.sealedSession, outcome: 'refreshed' };
+    }
+    if (!result.authenticated && !result.retryable) {
+      await db
+        .update(sessionRefreshes)
+        .set({ failureReason: result.reason, completedAt: sql`now()` })
+        .where(eq(sessionRefreshes.tokenHash, tokenHash));
+      return { ok: false, outcome: 'terminal', reason: result.reason };
+    }
+    // Transient: free the claim so the next request may try again with the same token.
+    await db.delete(sessionRefreshes).where(eq(sessionRefreshes.tokenHash, tokenHash));
+    return {
+      ok: false,
+      outcome: 'transient',
+      reason: result.authenticated ? 'no_sealed_session' : result.reason,
+    };
+  }
+
+  async function waitForOther(tokenHash: string): Promise<RefreshResult | 'take-over'> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const [row] = await db.select().from(sessionRefreshes).where(eq(sessionRefreshes.tokenHash, tokenHash));
+      if (row?.sealedSession) return { ok: true, sealed: row.sealedSession, outcome: 'joined' };
+      if (row?.failureReason) return { ok: false, outcome: 'terminal', reason: row.failureReason };
+      if (!row) {
+        // The winner failed transiently and released the claim: claim it ourselves.
+        const [claim] = await db
+          .insert(sessionRefreshes)
+          .values({ tokenHash })
+          .onConflictDoNothing()
+          .returning({ tokenHash: sessionRefreshes.tokenHash });
+        if (claim) return 'take-over';
+      } else if (Date.now() - row.claimedAt.getTime() > staleClaimMs) {
+        // The winner died mid-refresh: take its claim over.
+        const [taken] = await db
+          .update(sessionRefreshes)
+          .set({ claimedAt: sql`now()` })
+          .where(
+            and(
+              eq(sessionRefreshes.tokenHash, tokenHash),
+              isNull(sessionRefreshes.sealedSession),
+              isNull(sessionRefreshes.failureReason),
+              eq(sessionRefreshes.claimedAt, row.claimedAt),
+            ),
+          )
+          .returning({ tokenHash: sessionRefreshes.tokenHash });
+        if (taken) return 'take-over';
+      }
+      if (Date.now() >= deadline) return { ok: false, outcome: 'transient', reason: 'refresh_wait_timeout' };
+      await sleep(pollMs);
+    }
+  }
+
+  async function factsOfSealed(sealed: string): Promise<SessionFacts> {
+    const opened = await open(sealed);
+    const facts = opened && factsFrom(opened.payload, opened.claims);
+    if (!facts) throw new Error('WorkOS returned a session without a user or session id');
+    return facts;
+  }
+
+  /**
+   * Verifies the cookie and refreshes it when needed. Throws an HttpError: UNAUTHORIZED (no cookie,
+   * refresh refused), INVALID_SESSION (unreadable cookie), UPSTREAM_UNAVAILABLE (WorkOS keys or
+   * refresh unreachable while the token cannot be used).
+   */
+  async function authenticate(sealed: string | undefined): Promise<AuthenticatedSession> {
+    if (!sealed) throw httpError('UNAUTHORIZED', 'Sign in first');
+    const opened = await open(sealed);
+    const current = opened && factsFrom(opened.payload, opened.claims);
+    if (!opened || !current) throw invalidSession();
+
+    const expiring = current.expiresAt - clock() <= bufferMs;
+    const verdict = expiring && current.expiresAt <= clock() ? 'invalid_jwt' : await verify(sealed);
+    if (verdict === 'invalid_cookie') throw invalidSession();
+    if (verdict === 'valid' && !expiring) return { facts: current, sealed, setCookie: undefined };
+
+    const refreshed = await refreshOnce(sealed, opened.payload.refreshToken as string);
+    recordRefresh(refreshed.outcome);
+    if (refreshed.ok) {
+      return {
+        facts: await factsOfSealed(refreshed.sealed),
+        sealed: refreshed.sealed,
+        setCookie: sessionCookie(refreshed.sealed),
+      };
+    }
+    logger?.info('session refresh failed', { outcome: refreshed.outcome, reason: refreshed.reason });
+    if (refreshed.outcome === 'terminal') throw unauthorized('Your session has ended, sign in again');
+    // Transient: a still-valid token keeps working with the cookie unchanged.
+    if (verdict === 'valid') return { facts: current, sealed, setCookie: undefined };
+    throw httpError('UPSTREAM_UNAVAILABLE', 'Sign-in service unavailable, try again');
+  }
+
+  /**
+   * Refreshes the session into another organization. The caller checks membership first; WorkOS
+   * refusing it (not a member) is FORBIDDEN.
+   */
+  async function switchOrganization(sealed: string, organizationId: string): Promise<AuthenticatedSession> {
+    let current = sealed;
+    // At most twice: if we joined a plain refresh of the same token, switch from its result.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const opened = await open(current);
+      if (!opened?.payload.refreshToken) throw invalidSession();
+      let result: RefreshResult;
+      try {
+        result = await refreshOnce(current, opened.payload.refreshToken, organizationId);
+      } catch (error) {
+        logger?.info('organization switch refused', { error: (error as Error).message });
+        throw httpError('FORBIDDEN', 'You are not a member of that organization');
+      }
+      recordRefresh(result.outcome);
+      if (!result.ok) {
+        if (result.outcome === 'terminal') throw unauthorized('Your session has ended, sign in again');
+        throw httpError('UPSTREAM_UNAVAILABLE', 'Sign-in service unavailable, try again');
+      }
+      const facts = await factsOfSealed(result.sealed);
+      current = result.sealed;
+      if (facts.organizationId === organizationId) {
+        return { facts, sealed: current, setCookie: sessionCookie(current) };
+      }
+    }
+    throw httpError('FORBIDDEN', 'You are not a member of that organization');
+  }
+
+  /** The session id and facts of a cookie even when its token expired (logout). */
+  async function peek(sealed: string | undefined): Promise<SessionFacts | undefined> {
+    if (!sealed) return undefined;
+    const opened = await open(sealed);
+    return opened ? factsFrom(opened.payload, opened.claims) : undefined;
+  }
+
+  return {
+    authenticate,
+    switchOrganization,
+    peek,
+    factsOfSealed,
+    sessionCookie,
+    clearSessionCookie,
+    cookieSettings,
+    cookiePassword,
+    clock,
+  };
+}
+
+export type Sessions = ReturnType<typeof makeSessions>;
