@@ -60,7 +60,13 @@ export const users = pgTable(
   (t) => [index('users_last_login_at_idx').on(t.lastLoginAt)],
 );
 
-export type OrganizationDomain = { id: string; domain: string; state: string };
+export type OrganizationDomain = {
+  id: string;
+  domain: string;
+  state: string;
+  /** WorkOS `updated_at` of this domain, when known: orders organization_domain.* events. */
+  updatedAt?: string;
+};
 
 export const organizations = pgTable('organizations', {
   id: id(),

@@ -55,22 +55,59 @@ export type UserFields = {
 };
 
 /**
+ * The address a user row holds while it cannot hold its own (users.email is UNIQUE): a deleted
+ * user, or one whose address WorkOS has since given to another user. RFC 2606 `.invalid`, so it
+ * can never be mailed nor collide with a real address.
+ */
+export const releasedEmail = (workosId: string) => `${workosId}@email-released.invalid`;
+
+/**
+ * Settles who may hold `email` before a user writes it. WorkOS keeps emails unique, so another row
+ * holding the same address with an older WorkOS state (or a tombstone) is outdated: it releases the
+ * address (its own later event brings its new one). Returns the address this user may store: its
+ * own, or its released placeholder when a row with a newer WorkOS state still holds it (then this
+ * event is the outdated one). Events can therefore arrive in any order, emails swapped between two
+ * users included, without a unique violation poisoning the queue.
+ */
+async function claimEmail(ex: Executor, workosId: string, email: string, at: Date): Promise<string> {
+  if (email === releasedEmail(workosId)) return email;
+  await ex
+    .update(users)
+    .set({ email: sql`${users.workosId} || '@email-released.invalid'`, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(users.email, email),
+        sql`${users.workosId} <> ${workosId}`,
+        or(sql`${users.deletedAt} IS NOT NULL`, isNull(users.workosUpdatedAt), lt(users.workosUpdatedAt, at)),
+      ),
+    );
+  const [holder] = await ex
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.email, email), sql`${users.workosId} <> ${workosId}`))
+    .limit(1);
+  return holder ? releasedEmail(workosId) : email;
+}
+
+/**
  * Inserts or updates a user from WorkOS data. `lastLoginAt` (login callback only) is this app's
  * field: it is written even when the WorkOS fields are stale, but never on a tombstoned row.
+ * The email is claimed first (see claimEmail), so an address moving between users never fails.
  */
 export async function upsertUser(
   ex: Executor,
   input: UserFields,
   options: { lastLoginAt?: Date } = {},
 ): Promise<UpsertResult<User>> {
+  const workosUpdatedAt = toDate(input.updatedAt);
   const values = {
     workosId: input.workosId,
-    email: input.email,
+    email: await claimEmail(ex, input.workosId, input.email, workosUpdatedAt),
     firstName: input.firstName ?? '',
     lastName: input.lastName ?? '',
     emailVerified: input.emailVerified ?? false,
     profilePictureUrl: input.profilePictureUrl ?? null,
-    workosUpdatedAt: toDate(input.updatedAt),
+    workosUpdatedAt,
   };
   const [applied] = await ex
     .insert(users)
@@ -126,6 +163,24 @@ function nextFreeSlug(base: string, taken: Set<string>): string {
   for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
 }
 
+/**
+ * The organization's domain list from a newer organization event: the event's list wins, except a
+ * domain whose own WorkOS `updatedAt` is newer than the organization event (an
+ * organization_domain.* event applied earlier but sent later) keeps that newer state.
+ */
+function mergeDomains(incoming: OrganizationDomain[], orgUpdatedAt: Date) {
+  return sql`(
+    SELECT COALESCE(jsonb_agg(m.e ORDER BY m.src, m.ord), '[]'::jsonb) FROM (
+      SELECT DISTINCT ON (u.e->>'id') u.e, u.src, u.ord FROM (
+        SELECT i.e, 0 AS src, i.ord FROM jsonb_array_elements(${JSON.stringify(incoming)}::jsonb)
+          WITH ORDINALITY AS i(e, ord)
+        UNION ALL
+        SELECT s.e, 1 AS src, s.ord FROM jsonb_array_elements(${organizations.domains})
+          WITH ORDINALITY AS s(e, ord) WHERE s.e->>'updatedAt' > ${orgUpdatedAt.toISOString()}
+      ) u ORDER BY u.e->>'id', u.e->>'updatedAt' DESC NULLS LAST, u.src
+    ) m)`;
+}
+
 export type OrganizationFields = {
   workosOrgId: string;
   name: string;
@@ -148,7 +203,7 @@ export async function upsertOrganization(
       .update(organizations)
       .set({
         name: input.name,
-        ...(input.domains ? { domains: input.domains } : {}),
+        ...(input.domains ? { domains: mergeDomains(input.domains, workosUpdatedAt) } : {}),
         workosUpdatedAt,
         updatedAt: sql`now()`,
       })
@@ -273,4 +328,59 @@ export async function upsertMembership(
     .where(and(eq(m.userId, input.userId), eq(m.organizationId, input.organizationId)));
   if (!current) throw new Error('membership vanished during upsert');
   return { outcome: current.deletedAt ? 'tombstoned' : 'stale', row: current };
+}
+
+/**
+ * Applies a WorkOS `user.deleted`: the event's last state (when newer than the stored one) and a
+ * tombstone (`deleted_at`, `is_active = false`) that no later-arriving older update can undo. The
+ * row releases its email, so a new WorkOS user may sign up with the same address.
+ */
+export async function tombstoneUser(ex: Executor, input: UserFields): Promise<UpsertResult<User>> {
+  const upserted = await upsertUser(ex, { ...input, email: releasedEmail(input.workosId) });
+  const [row] = await ex
+    .update(users)
+    .set({
+      deletedAt: sql`now()`,
+      isActive: false,
+      email: releasedEmail(input.workosId),
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(users.workosId, input.workosId), isNull(users.deletedAt)))
+    .returning();
+  if (row) return { outcome: upserted.outcome === 'inserted' ? 'inserted' : 'updated', row };
+  return { outcome: 'tombstoned', row: upserted.row };
+}
+
+/** Applies a WorkOS `organization.deleted`: its last state when newer, then a tombstone (see tombstoneUser). */
+export async function tombstoneOrganization(
+  ex: Executor,
+  input: OrganizationFields,
+): Promise<UpsertResult<Organization>> {
+  const upserted = await upsertOrganization(ex, input);
+  const [row] = await ex
+    .update(organizations)
+    .set({ deletedAt: sql`now()`, isActive: false, updatedAt: sql`now()` })
+    .where(and(eq(organizations.workosOrgId, input.workosOrgId), isNull(organizations.deletedAt)))
+    .returning();
+  if (row) return { outcome: upserted.outcome === 'inserted' ? 'inserted' : 'updated', row };
+  return { outcome: 'tombstoned', row: upserted.row };
+}
+
+/**
+ * Applies a WorkOS `organization_membership.deleted`: the membership's last state when newer, then a
+ * tombstone on that WorkOS membership only (a newer membership of the same pair is left alone).
+ */
+export async function tombstoneMembership(
+  ex: Executor,
+  input: MembershipFields & { workosMembershipId: string },
+): Promise<UpsertResult<Membership>> {
+  const m = organizationMemberships;
+  const upserted = await upsertMembership(ex, input);
+  const [row] = await ex
+    .update(m)
+    .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(m.workosMembershipId, input.workosMembershipId), isNull(m.deletedAt)))
+    .returning();
+  if (row) return { outcome: upserted.outcome === 'inserted' ? 'inserted' : 'updated', row };
+  return { outcome: upserted.outcome === 'tombstoned' ? 'tombstoned' : 'stale', row: upserted.row };
 }
