@@ -1,0 +1,29 @@
+import { loadConfig, schemas } from '@app/config';
+import { resolveSecrets } from '@app/config/secrets';
+import { createSqs } from '@app/config/sqs';
+import { createWorkOS } from '@app/config/workos';
+import { makeWebhookHandler } from '@app/sync/webhook';
+import { createTelemetry } from '@app/telemetry';
+
+// POST /webhooks/workos: verify the signature, validate, enqueue. No VPC, no database.
+await resolveSecrets();
+const config = loadConfig({
+  WORKOS_WEBHOOK_SECRET: schemas.WORKOS_WEBHOOK_SECRET,
+  WORKOS_CLIENT_ID: schemas.WORKOS_CLIENT_ID,
+  QUEUE_URL: schemas.QUEUE_URL,
+  SQS_ENDPOINT: schemas.SQS_ENDPOINT,
+  APP_ENV: schemas.APP_ENV,
+  LOG_LEVEL: schemas.LOG_LEVEL,
+});
+const { logger, metrics } = createTelemetry('webhook', config.LOG_LEVEL);
+
+export const handler = makeWebhookHandler({
+  sqs: createSqs(config),
+  queueUrl: config.QUEUE_URL,
+  secret: config.WORKOS_WEBHOOK_SECRET,
+  // Only the SDK's signature check is used: no API key needed.
+  workos: createWorkOS({ WORKOS_CLIENT_ID: config.WORKOS_CLIENT_ID }),
+  logger,
+  metrics,
+  hsts: config.APP_ENV !== 'local',
+});

@@ -1,0 +1,216 @@
+import {
+  type Executor,
+  organizations,
+  processedEvents,
+  revokedSessions,
+  tombstoneMembership,
+  tombstoneOrganization,
+  tombstoneUser,
+  type UpsertOutcome,
+  upsertMembership,
+  upsertOrganization,
+  upsertUser,
+} from '@app/db';
+import { eq, sql } from 'drizzle-orm';
+import {
+  type EventEnvelope,
+  type MembershipData,
+  membershipData,
+  type OrganizationData,
+  type OrganizationDomainData,
+  organizationData,
+  organizationDomainData,
+  parseData,
+  sessionData,
+  type UserData,
+  userData,
+} from './events';
+import { ensureOrganization, ensureParents, type ParentDeps } from './parents';
+
+/**
+ * What applying an event did: `applied` changed the database; `stale` was older than the stored
+ * state (or hit a tombstone); `duplicate` was applied before (inbox); `ignored` is a type this app
+ * does not sync. Every outcome but a thrown error acknowledges the message.
+ */
+export type Outcome = 'applied' | 'stale' | 'duplicate' | 'ignored';
+export type ApplyResult = { outcome: Outcome; parentsFetched: number };
+export type ApplyDeps = ParentDeps;
+
+const fromUpsert = (outcome: UpsertOutcome): 'applied' | 'stale' =>
+  outcome === 'inserted' || outcome === 'updated' ? 'applied' : 'stale';
+
+type Effect = (ex: Executor) => Promise<'applied' | 'stale'>;
+type Plan = { effect: Effect | null; parentsFetched: number };
+
+/**
+ * Applies one WorkOS event. Run it inside a transaction: the inbox row (processed_events) and the
+ * effect commit or roll back together, so an event changes the database exactly once however often
+ * it is delivered. Parents a membership needs are fetched from WorkOS before the inbox is touched,
+ * so a WorkOS failure leaves nothing of this event behind and the message is retried.
+ */
+export async function applyEvent(ex: Executor, event: EventEnvelope, deps: ApplyDeps): Promise<ApplyResult> {
+  const plan = await planEvent(ex, event, deps);
+  const [claimed] = await ex
+    .insert(processedEvents)
+    .values({
+      eventId: event.id,
+      eventType: event.event,
+      outcome: plan.effect ? 'applied' : 'ignored',
+      eventCreatedAt: eventTime(event.created_at),
+    })
+    .onConflictDoNothing()
+    .returning({ eventId: processedEvents.eventId });
+  if (!claimed) return { outcome: 'duplicate', parentsFetched: plan.parentsFetched };
+  if (!plan.effect) return { outcome: 'ignored', parentsFetched: plan.parentsFetched };
+  const outcome = await plan.effect(ex);
+  if (outcome === 'stale') {
+    await ex.update(processedEvents).set({ outcome }).where(eq(processedEvents.eventId, event.id));
+  }
+  return { outcome, parentsFetched: plan.parentsFetched };
+}
+
+function eventTime(value: string | undefined): Date | null {
+  if (!value) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** Validates the event's data for its type and resolves what the effect needs (parents). */
+async function planEvent(ex: Executor, event: EventEnvelope, deps: ApplyDeps): Promise<Plan> {
+  const [kind, action] = splitType(event.event);
+  switch (kind) {
+    case 'user': {
+      const data = parseData(userData, event);
+      if (action === 'deleted') return direct((x) => tombstoneUser(x, userFields(data)));
+      return direct((x) => upsertUser(x, userFields(data)));
+    }
+    case 'organization': {
+      const data = parseData(organizationData, event);
+      if (action === 'deleted') return direct((x) => tombstoneOrganization(x, orgFields(data)));
+      return direct((x) => upsertOrganization(x, orgFields(data)));
+    }
+    case 'organization_membership': {
+      const data = parseData(membershipData, event);
+      const parents = await ensureParents(ex, data.user_id, data.organization_id, deps);
+      const fields = membershipFields(data, parents);
+      const effect: Effect = async (x) =>
+        fromUpsert(
+          (action === 'deleted' ? await tombstoneMembership(x, fields) : await upsertMembership(x, fields))
+            .outcome,
+        );
+      return { effect, parentsFetched: parents.fetched };
+    }
+    case 'organization_domain': {
+      const data = parseData(organizationDomainData, event);
+      const { fetched } = await ensureOrganization(ex, data.organization_id, deps);
+      return {
+        effect: (x) => applyDomain(x, data, action === 'deleted'),
+        parentsFetched: fetched,
+      };
+    }
+    case 'session': {
+      if (action !== 'revoked') return { effect: null, parentsFetched: 0 };
+      const data = parseData(sessionData, event);
+      return {
+        effect: async (x) => {
+          const inserted = await x
+            .insert(revokedSessions)
+            .values({ sessionId: data.id, workosUserId: data.user_id ?? null })
+            .onConflictDoNothing()
+            .returning({ sessionId: revokedSessions.sessionId });
+          return inserted.length ? 'applied' : 'stale';
+        },
+        parentsFetched: 0,
+      };
+    }
+    default:
+      return { effect: null, parentsFetched: 0 };
+  }
+}
+
+const direct = (effect: (ex: Executor) => Promise<{ outcome: UpsertOutcome }>): Plan => ({
+  effect: async (ex) => fromUpsert((await effect(ex)).outcome),
+  parentsFetched: 0,
+});
+
+const SYNCED_ACTIONS = new Set(['created', 'updated', 'deleted']);
+const DOMAIN_ACTIONS = new Set(['created', 'updated', 'deleted', 'verified', 'verification_failed']);
+
+/** `organization_membership.created` -> ['organization_membership', 'created']; unsynced -> ['other']. */
+function splitType(type: string): [string, string] {
+  const dot = type.indexOf('.');
+  const kind = type.slice(0, dot);
+  const action = type.slice(dot + 1);
+  if (dot < 0) return ['other', ''];
+  if (kind === 'organization_domain') return DOMAIN_ACTIONS.has(action) ? [kind, action] : ['other', ''];
+  if (kind === 'session') return [kind, action];
+  if (['user', 'organization', 'organization_membership'].includes(kind) && SYNCED_ACTIONS.has(action)) {
+    return [kind, action];
+  }
+  return ['other', ''];
+}
+
+const userFields = (d: UserData) => ({
+  workosId: d.id,
+  email: d.email,
+  firstName: d.first_name ?? null,
+  lastName: d.last_name ?? null,
+  emailVerified: d.email_verified ?? false,
+  profilePictureUrl: d.profile_picture_url ?? null,
+  updatedAt: d.updated_at,
+});
+
+const orgFields = (d: OrganizationData) => ({
+  workosOrgId: d.id,
+  name: d.name,
+  domains: d.domains?.map((x) => ({
+    id: x.id,
+    domain: x.domain,
+    state: x.state,
+    ...(x.updated_at ? { updatedAt: x.updated_at } : {}),
+  })),
+  updatedAt: d.updated_at,
+});
+
+const membershipFields = (d: MembershipData, parents: { userId: string; organizationId: string }) => ({
+  workosMembershipId: d.id,
+  userId: parents.userId,
+  organizationId: parents.organizationId,
+  status: d.status,
+  roleSlug: d.role?.slug ?? d.roles?.[0]?.slug ?? null,
+  roleSlugs: d.roles?.map((r) => r.slug) ?? (d.role ? [d.role.slug] : []),
+  updatedAt: d.updated_at,
+});
+
+/**
+ * organization_domain.*: one element of the organization's `domains`, replaced (or removed on
+ * `deleted`) only when the event is newer than the element's stored WorkOS `updatedAt`.
+ */
+async function applyDomain(
+  ex: Executor,
+  d: OrganizationDomainData,
+  deleted: boolean,
+): Promise<'applied' | 'stale'> {
+  const element = JSON.stringify({ id: d.id, domain: d.domain, state: d.state, updatedAt: d.updated_at });
+  const rows = await ex.execute<{ id: string }>(sql`
+    UPDATE ${organizations} SET
+      domains = (
+        SELECT COALESCE(jsonb_agg(CASE WHEN e->>'id' = ${d.id} THEN ${element}::jsonb ELSE e END ORDER BY ord)
+                 FILTER (WHERE NOT (${deleted}::boolean AND e->>'id' = ${d.id})), '[]'::jsonb)
+        FROM jsonb_array_elements(domains) WITH ORDINALITY AS t(e, ord)
+      ) || CASE
+        WHEN NOT ${deleted}::boolean AND NOT EXISTS (
+          SELECT 1 FROM jsonb_array_elements(domains) AS x(e) WHERE x.e->>'id' = ${d.id}
+        ) THEN jsonb_build_array(${element}::jsonb)
+        ELSE '[]'::jsonb
+      END,
+      updated_at = now()
+    WHERE workos_org_id = ${d.organization_id}
+      AND deleted_at IS NULL
+      AND NOT EXISTS (
+        SELECT 1 FROM jsonb_array_elements(domains) AS x(e)
+        WHERE x.e->>'id' = ${d.id} AND x.e->>'updatedAt' >= ${d.updated_at}
+      )
+    RETURNING id`);
+  return rows.length ? 'applied' : 'stale';
+}

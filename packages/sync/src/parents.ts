@@ -1,0 +1,133 @@
+import {
+  type Executor,
+  organizations,
+  releasedEmail,
+  tombstoneOrganization,
+  tombstoneUser,
+  upsertOrganization,
+  upsertUser,
+  users,
+} from '@app/db';
+import { NotFoundException } from '@workos-inc/node';
+import { sql } from 'drizzle-orm';
+import { ParentUnavailableError } from './errors';
+
+/** The two WorkOS API calls the worker makes: fetching a parent a membership needs. */
+export type ParentSource = {
+  userManagement: {
+    getUser(id: string): Promise<{
+      id: string;
+      email: string;
+      firstName: string | null;
+      lastName: string | null;
+      emailVerified: boolean;
+      profilePictureUrl: string | null;
+      updatedAt: string;
+    }>;
+  };
+  organizations: {
+    getOrganization(id: string): Promise<{
+      id: string;
+      name: string;
+      domains: { id: string; domain: string; state: string }[];
+      updatedAt: string;
+    }>;
+  };
+};
+
+export type ParentDeps = { workos: ParentSource; clock: () => Date };
+export type ParentIds = { userId: string; organizationId: string; fetched: number };
+
+/** Local ids of a user and an organization by WorkOS id, in one query; null when not local. */
+async function localIds(ex: Executor, workosUserId: string | null, workosOrgId: string | null) {
+  const rows = await ex.execute<{ user_id: string | null; org_id: string | null }>(sql`
+    SELECT (SELECT id FROM ${users} WHERE workos_id = ${workosUserId}) AS user_id,
+           (SELECT id FROM ${organizations} WHERE workos_org_id = ${workosOrgId}) AS org_id`);
+  const row = rows[0];
+  return { userId: row?.user_id ?? null, organizationId: row?.org_id ?? null };
+}
+
+/**
+ * Makes sure a user is local, fetching it from WorkOS when an event about it (a membership) came
+ * first. WorkOS answering 404 means the user is already deleted there: a tombstone stands in, dated
+ * now, so every older event about it is stale. Any other failure -> ParentUnavailableError (retry).
+ */
+async function fetchUser(ex: Executor, workosId: string, deps: ParentDeps): Promise<string> {
+  let user: Awaited<ReturnType<ParentSource['userManagement']['getUser']>>;
+  try {
+    user = await deps.workos.userManagement.getUser(workosId);
+  } catch (error) {
+    if (!(error instanceof NotFoundException)) {
+      throw new ParentUnavailableError(`WorkOS user ${workosId} could not be fetched`, { cause: error });
+    }
+    const stub = await tombstoneUser(ex, {
+      workosId,
+      email: releasedEmail(workosId),
+      updatedAt: deps.clock(),
+    });
+    return stub.row.id;
+  }
+  const { row } = await upsertUser(ex, {
+    workosId: user.id,
+    email: user.email,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    emailVerified: user.emailVerified,
+    profilePictureUrl: user.profilePictureUrl,
+    updatedAt: user.updatedAt,
+  });
+  return row.id;
+}
+
+async function fetchOrganization(ex: Executor, workosOrgId: string, deps: ParentDeps): Promise<string> {
+  let org: Awaited<ReturnType<ParentSource['organizations']['getOrganization']>>;
+  try {
+    org = await deps.workos.organizations.getOrganization(workosOrgId);
+  } catch (error) {
+    if (!(error instanceof NotFoundException)) {
+      throw new ParentUnavailableError(`WorkOS organization ${workosOrgId} could not be fetched`, {
+        cause: error,
+      });
+    }
+    const stub = await tombstoneOrganization(ex, {
+      workosOrgId,
+      name: workosOrgId,
+      updatedAt: deps.clock(),
+    });
+    return stub.row.id;
+  }
+  const { row } = await upsertOrganization(ex, {
+    workosOrgId: org.id,
+    name: org.name,
+    domains: org.domains.map((d) => ({ id: d.id, domain: d.domain, state: d.state })),
+    updatedAt: org.updatedAt,
+  });
+  return row.id;
+}
+
+/** Local ids of a membership's user and organization, fetching whichever is not local yet. */
+export async function ensureParents(
+  ex: Executor,
+  workosUserId: string,
+  workosOrgId: string,
+  deps: ParentDeps,
+): Promise<ParentIds> {
+  const ids = await localIds(ex, workosUserId, workosOrgId);
+  let fetched = 0;
+  if (!ids.userId) {
+    ids.userId = await fetchUser(ex, workosUserId, deps);
+    fetched++;
+  }
+  if (!ids.organizationId) {
+    ids.organizationId = await fetchOrganization(ex, workosOrgId, deps);
+    fetched++;
+  }
+  return { userId: ids.userId, organizationId: ids.organizationId, fetched };
+}
+
+/** Local id of an organization, fetched from WorkOS when not local yet (organization_domain.*). */
+export async function ensureOrganization(ex: Executor, workosOrgId: string, deps: ParentDeps) {
+  const { organizationId } = await localIds(ex, null, workosOrgId);
+  if (organizationId) return { organizationId, fetched: 0 };
+  return { organizationId: await fetchOrganization(ex, workosOrgId, deps), fetched: 1 };
+}

@@ -1,0 +1,128 @@
+import { type HttpEvent, type HttpResult, httpError, httpHandler, json } from '@app/http';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { eventEnvelope } from './events';
+
+/** SQS's message size limit, and what WorkOS events stay far below. */
+export const MAX_WEBHOOK_BYTES = 256 * 1024;
+/** WorkOS signs with a millisecond timestamp; older than this is a replay. */
+export const SIGNATURE_TOLERANCE_MS = 3 * 60 * 1000;
+
+/** The SDK's signature check (`workos.webhooks.verifyHeader`): an HMAC over the raw body, no network. */
+export type SignatureVerifier = {
+  webhooks: {
+    verifyHeader(options: {
+      payload: string;
+      sigHeader: string;
+      secret: string;
+      tolerance?: number;
+    }): Promise<boolean>;
+  };
+};
+
+export type WebhookDeps = {
+  sqs: SQSClient;
+  queueUrl: string;
+  secret: string;
+  workos: SignatureVerifier;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** HSTS on responses (true outside local dev). */
+  hsts?: boolean;
+};
+
+export type RejectReason = 'too_large' | 'signature' | 'validation' | 'queue';
+
+/**
+ * POST /webhooks/workos: verify, validate, enqueue; no database. The signature is checked on the raw
+ * bytes WorkOS sent (base64-decoded when API Gateway encoded them) with the SDK's verifyHeader, not
+ * with constructEvent, whose event deserialisation throws on shapes it does not expect (e.g. an
+ * organization without `domains`) and would turn a valid delivery into an error. The queue gets the
+ * raw JSON, so no field is lost.
+ */
+export function makeWebhookHandler(deps: WebhookDeps) {
+  const count = (name: 'WebhookAccepted' | 'WebhookRejected', reason?: RejectReason) => {
+    if (!deps.metrics) return;
+    const metric = deps.metrics.singleMetric();
+    if (reason) metric.addDimension('reason', reason);
+    metric.addMetric(name, MetricUnit.Count, 1);
+  };
+  function reject(reason: RejectReason, error: Error): never {
+    count('WebhookRejected', reason);
+    throw error;
+  }
+
+  async function receive(event: HttpEvent): Promise<HttpResult> {
+    const raw = event.body ?? '';
+    const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+    if (bytes.byteLength > MAX_WEBHOOK_BYTES) {
+      reject('too_large', httpError('PAYLOAD_TOO_LARGE', `Body is larger than ${MAX_WEBHOOK_BYTES} bytes`));
+    }
+    const body = bytes.toString('utf8');
+    const sigHeader = event.headers?.['workos-signature'];
+    if (!sigHeader || !(await signatureValid(body, sigHeader))) {
+      reject('signature', httpError('INVALID_SIGNATURE', 'Missing, invalid or expired WorkOS-Signature'));
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      reject('validation', httpError('VALIDATION_FAILED', 'Body is not valid JSON'));
+    }
+    const envelope = eventEnvelope.safeParse(parsed);
+    if (!envelope.success) {
+      reject(
+        'validation',
+        httpError('VALIDATION_FAILED', 'Body is not a WorkOS event', {
+          fields: envelope.error.issues.map((i) => ({
+            field: i.path.map(String).join('.') || '(body)',
+            message: i.message,
+          })),
+        }),
+      );
+    }
+    const { id, event: type } = envelope.data;
+    try {
+      await deps.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: deps.queueUrl,
+          MessageBody: body,
+          MessageAttributes: {
+            eventId: { DataType: 'String', StringValue: id },
+            eventType: { DataType: 'String', StringValue: type },
+          },
+        }),
+      );
+    } catch (cause) {
+      deps.logger?.error('enqueue failed', { eventId: id, eventType: type, error: cause });
+      reject(
+        'queue',
+        httpError('QUEUE_UNAVAILABLE', 'The event could not be queued; retry later', { cause }),
+      );
+    }
+    count('WebhookAccepted');
+    deps.logger?.info('webhook accepted', { eventId: id, eventType: type });
+    return json(200, { received: true });
+  }
+
+  async function signatureValid(payload: string, sigHeader: string): Promise<boolean> {
+    try {
+      return await deps.workos.webhooks.verifyHeader({
+        payload,
+        sigHeader,
+        secret: deps.secret,
+        tolerance: SIGNATURE_TOLERANCE_MS,
+      });
+    } catch (error) {
+      // SignatureVerificationException for a bad, old or malformed header; anything else the header
+      // provoked is just as unverified. Never log the header itself.
+      deps.logger?.info('webhook signature rejected', {
+        reason: error instanceof Error ? error.name : 'unknown',
+      });
+      return false;
+    }
+  }
+
+  return httpHandler(receive, { logger: deps.logger, hsts: deps.hsts ?? true });
+}

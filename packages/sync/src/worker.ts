@@ -1,0 +1,173 @@
+import type { Database, Executor } from '@app/db';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { type ApplyResult, applyEvent } from './apply';
+import { SyncError } from './errors';
+import { parseEnvelope } from './events';
+import type { ParentSource } from './parents';
+
+export type SyncWorkerDeps = {
+  db: Database;
+  workos: ParentSource;
+  logger?: Logger;
+  metrics?: Metrics;
+  clock?: () => Date;
+};
+
+/** What happened to one SQS record. */
+export type RecordReport = {
+  messageId: string;
+  eventId?: string;
+  eventType?: string;
+} & ({ ok: true; result: ApplyResult } | { ok: false; code: string });
+
+export type BatchReport = {
+  response: SQSBatchResponse;
+  records: RecordReport[];
+  /** `shared`: the batch committed in one transaction; `isolated`: one transaction per record. */
+  mode: 'shared' | 'isolated';
+};
+
+/** A database error inside the shared transaction: every record is retried in its own transaction. */
+class SharedBatchAborted extends Error {
+  constructor(cause: unknown) {
+    super('shared batch transaction aborted', { cause });
+    this.name = 'SharedBatchAborted';
+  }
+}
+
+/**
+ * The sync worker: an SQS batch in, a partial batch response out (Powertools BatchProcessor), so a
+ * poison message fails alone and SQS redelivers only it (then moves it to the DLQ).
+ *
+ * Throughput: the batch first runs in ONE transaction (one COMMIT, i.e. one WAL flush, for up to
+ * ten events); each event still writes its inbox row and its effect together. Errors that happen
+ * before an event writes anything (bad message, WorkOS down while fetching a parent) fail just that
+ * record inside the shared transaction. Any other error (a database error aborts the transaction)
+ * rolls the batch back and re-runs it with one transaction per record, so a record that breaks the
+ * database fails alone and the others commit.
+ */
+export function makeSyncWorker(deps: SyncWorkerDeps) {
+  const processor = new BatchProcessor(EventType.SQS);
+  const applyDeps = { workos: deps.workos, clock: deps.clock ?? (() => new Date()) };
+  const options = (context?: Context) => ({
+    ...(context ? { context } : {}),
+    processInParallel: false,
+    throwOnFullBatchFailure: false,
+  });
+
+  async function applyRecord(ex: Executor, record: SQSRecord, report: RecordReport) {
+    const event = parseEnvelope(record.body);
+    report.eventId = event.id;
+    report.eventType = event.event;
+    return applyEvent(ex, event, applyDeps);
+  }
+
+  function failed(report: RecordReport, error: unknown): RecordReport {
+    const code = error instanceof SyncError ? error.code : 'INTERNAL_ERROR';
+    const { messageId, eventId, eventType } = report;
+    deps.logger?.warn('event failed', {
+      messageId,
+      eventId,
+      eventType,
+      code,
+      error: error instanceof SyncError ? error.message : error,
+    });
+    return { messageId, eventId, eventType, ok: false, code };
+  }
+
+  async function shared(event: SQSEvent, context?: Context): Promise<BatchReport> {
+    return deps.db.transaction(async (tx) => {
+      const records: RecordReport[] = [];
+      let aborted: unknown;
+      const response = await processPartialResponse(
+        event,
+        async (record: SQSRecord) => {
+          if (aborted) throw new SharedBatchAborted(aborted);
+          const report: RecordReport = { messageId: record.messageId, ok: false, code: 'PENDING' };
+          try {
+            const result = await applyRecord(tx, record, report);
+            records.push({ ...report, ok: true, result });
+          } catch (error) {
+            if (!(error instanceof SyncError)) aborted = error;
+            else records.push(failed(report, error));
+            throw error;
+          }
+        },
+        processor,
+        options(context),
+      );
+      if (aborted) throw new SharedBatchAborted(aborted);
+      return { response, records, mode: 'shared' as const };
+    });
+  }
+
+  async function isolated(event: SQSEvent, context?: Context): Promise<BatchReport> {
+    const records: RecordReport[] = [];
+    const response = await processPartialResponse(
+      event,
+      async (record: SQSRecord) => {
+        const report: RecordReport = { messageId: record.messageId, ok: false, code: 'PENDING' };
+        try {
+          const result = await deps.db.transaction((tx) => applyRecord(tx, record, report));
+          records.push({ ...report, ok: true, result });
+        } catch (error) {
+          records.push(failed(report, error));
+          throw error;
+        }
+      },
+      processor,
+      options(context),
+    );
+    return { response, records, mode: 'isolated' };
+  }
+
+  /** Applies a batch and says what happened to each record (the handler adds metrics and logs). */
+  async function processBatch(event: SQSEvent, context?: Context): Promise<BatchReport> {
+    try {
+      return await shared(event, context);
+    } catch (error) {
+      deps.logger?.warn('batch transaction rolled back; applying each record on its own', {
+        error: error instanceof SharedBatchAborted ? error.cause : error,
+      });
+      return isolated(event, context);
+    }
+  }
+
+  async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
+    const report = await processBatch(event, context);
+    record(report);
+    return report.response;
+  }
+
+  function record(report: BatchReport) {
+    const counts = new Map<string, number>();
+    const bump = (key: string, by = 1) => counts.set(key, (counts.get(key) ?? 0) + by);
+    for (const r of report.records) {
+      if (!r.ok) bump(`EventsFailed|reason|${r.code}`);
+      else {
+        if (r.result.parentsFetched) bump('ParentsFetched||', r.result.parentsFetched);
+        if (r.result.outcome === 'applied') bump('EventsApplied||');
+        else bump(`EventsSkipped|reason|${r.result.outcome}`);
+        deps.logger?.debug('event processed', {
+          eventId: r.eventId,
+          eventType: r.eventType,
+          outcome: r.result.outcome,
+        });
+      }
+    }
+    if (!deps.metrics) return;
+    for (const [key, value] of counts) {
+      const [name = '', dimension, dimensionValue] = key.split('|');
+      const metric = deps.metrics.singleMetric();
+      if (dimension && dimensionValue) metric.addDimension(dimension, dimensionValue);
+      metric.addMetric(name, MetricUnit.Count, value);
+    }
+  }
+
+  return { handler, processBatch };
+}
+
+export type SyncWorker = ReturnType<typeof makeSyncWorker>;
