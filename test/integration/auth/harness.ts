@@ -1,0 +1,154 @@
+import { createWorkOS } from '@app/config/workos';
+import type { HttpResult } from '@app/http';
+import { makeSessions, SESSION_COOKIE, type SessionsOptions } from '@app/session';
+import { type EmulatorOptions, startEmulator } from '@app/workos-emulator';
+import { makeAuthHandler } from '../../../functions/auth/app';
+import { makeMeHandler } from '../../../functions/me/app';
+import { createTestDatabase, type TestDatabase } from '../../support/db';
+import { type HttpEventInput, httpEvent, lambdaContext } from '../../support/events';
+
+export const COOKIE_PASSWORD = 'test-cookie-password-that-is-long-enough-0123456789';
+export const REDIRECT_URI = 'http://localhost:3000/auth/callback';
+export const APP_ORIGIN = 'https://app.example.com';
+export const COOKIE_DOMAIN = '.example.com';
+
+/** A seed with one user per situation the auth tests need. */
+export const authSeed: EmulatorOptions['seed'] = {
+  roles: [
+    { slug: 'admin', permissions: ['members:read', 'members:write'] },
+    { slug: 'member', permissions: ['members:read'] },
+    { slug: 'viewer', permissions: [] },
+  ],
+  users: [
+    { id: 'user_solo', email: 'solo@example.com', firstName: 'Solo', lastName: 'User' },
+    { id: 'user_admin', email: 'admin@acme.test', firstName: 'Ada', lastName: 'Admin' },
+    { id: 'user_multi', email: 'multi@example.com', firstName: 'Lin', lastName: 'Multi' },
+    { id: 'user_outsider', email: 'outsider@example.com', firstName: 'Out', lastName: 'Sider' },
+  ],
+  organizations: [
+    { id: 'org_acme', name: 'Acme Corp', domains: ['acme.test'] },
+    { id: 'org_globex', name: 'Globex' },
+    { id: 'org_initech', name: 'Initech' },
+  ],
+  memberships: [
+    { user: 'admin@acme.test', organization: 'Acme Corp', role: 'admin' },
+    { user: 'multi@example.com', organization: 'Acme Corp', role: 'member' },
+    { user: 'multi@example.com', organization: 'Globex', role: 'admin' },
+  ],
+};
+
+export type Harness = Awaited<ReturnType<typeof startHarness>>;
+type Handler = (event: ReturnType<typeof httpEvent>) => Promise<HttpResult>;
+
+/**
+ * Real PostgreSQL (a fresh database), the project's WorkOS emulator over HTTP and the real SDK; the
+ * auth and me handlers built by their factories, as in a Lambda container.
+ */
+export async function startHarness(
+  options: {
+    emulator?: EmulatorOptions;
+    sessions?: Partial<Omit<SessionsOptions, 'workos' | 'db' | 'cookiePassword'>>;
+    dbMax?: number;
+  } = {},
+) {
+  const t: TestDatabase = await createTestDatabase({ max: options.dbMax ?? 5 });
+  const emulator = await startEmulator({ seed: authSeed, ...options.emulator });
+
+  /** A WorkOS client of its own (its own JWKS cache), as in a separate container. */
+  const newWorkOS = () =>
+    createWorkOS(
+      {
+        WORKOS_API_KEY: emulator.apiKey,
+        WORKOS_CLIENT_ID: emulator.clientId,
+        WORKOS_API_HOSTNAME: emulator.hostname,
+        WORKOS_API_PORT: emulator.port,
+        WORKOS_API_HTTPS: false,
+      },
+      { maxRetries: 0, timeoutMs: 3000 },
+    );
+
+  /** One "container": its own WorkOS client, sessions and handlers; the database is shared. */
+  function instance(overrides: { db?: TestDatabase['db']; sessions?: Partial<SessionsOptions> } = {}) {
+    const workos = newWorkOS();
+    const db = overrides.db ?? t.db;
+    const sessions = makeSessions({
+      workos,
+      db,
+      cookiePassword: COOKIE_PASSWORD,
+      cookie: { domain: COOKIE_DOMAIN, secure: true },
+      ...options.sessions,
+      ...overrides.sessions,
+    });
+    const authHandler = makeAuthHandler({
+      sessions,
+      workos,
+      db,
+      clientId: emulator.clientId,
+      redirectUri: REDIRECT_URI,
+      allowedRedirectOrigins: [APP_ORIGIN],
+      hsts: true,
+    });
+    const meHandler = makeMeHandler({ sessions, db, hsts: true });
+    const call =
+      (
+        handler: (
+          e: ReturnType<typeof httpEvent>,
+          c: ReturnType<typeof lambdaContext>,
+        ) => Promise<HttpResult>,
+      ) =>
+      (input: HttpEventInput) =>
+        handler(httpEvent(input), lambdaContext());
+    return { workos, sessions, auth: call(authHandler), me: call(meHandler) };
+  }
+
+  const main = instance();
+
+  /** GET /auth/login, then the emulator's authorize page: the callback query and the verifier cookie. */
+  async function startLogin(query: Record<string, string>, via = main) {
+    const res = await via.auth({ path: '/auth/login', query: new URLSearchParams(query).toString() });
+    if (res.statusCode !== 302) throw new Error(`login answered ${res.statusCode}: ${res.body}`);
+    const verifier = cookiePair(res, 'wos-pkce-');
+    const authorize = await fetch(String(res.headers.location), { redirect: 'manual' });
+    const back = authorize.headers.get('location');
+    if (authorize.status !== 302 || !back) throw new Error(`authorize answered ${authorize.status}`);
+    const url = new URL(back);
+    return { login: res, verifier, callbackQuery: url.search.slice(1), callbackUrl: url };
+  }
+
+  /** A full sign-in; returns the session cookie pair `wos-session=...` and the callback response. */
+  async function signIn(email: string, query: Record<string, string> = {}, via = main) {
+    const flow = await startLogin({ loginHint: email, ...query }, via);
+    const res = await via.auth({
+      path: '/auth/callback',
+      query: flow.callbackQuery,
+      cookies: flow.verifier ? [flow.verifier] : [],
+    });
+    const cookie = cookiePair(res, `${SESSION_COOKIE}=`);
+    return { res, cookie, flow };
+  }
+
+  async function stop() {
+    await emulator.stop();
+    await t.drop();
+  }
+
+  return { t, db: t.db, emulator, instance, main, newWorkOS, startLogin, signIn, stop };
+}
+
+/** The `name=value` part of the first Set-Cookie whose name starts with `prefix`. */
+export function cookiePair(res: HttpResult, prefix: string): string | undefined {
+  const line = (res.cookies ?? []).find((c) => c.startsWith(prefix));
+  return line?.split(';')[0];
+}
+
+export function setCookie(res: HttpResult, prefix: string): string | undefined {
+  return (res.cookies ?? []).find((c) => c.startsWith(prefix));
+}
+
+export function bodyOf(res: HttpResult): {
+  success: boolean;
+  data?: any;
+  error?: { code: string; message: string; fields?: { field: string; message: string }[] };
+} {
+  return JSON.parse(String(res.body));
+}
