@@ -318,7 +318,7 @@ ${org ? `<p>Organization: <strong>${escapeHtml(org.name)}</strong></p>` : ''}
     if (!session || !store.isSessionActive(grant.sessionId)) throw invalidGrant('The session has ended.');
     const requested = str(body.organization_id) || undefined;
     if (requested && !store.activeMembership(session.user_id, requested)) throw notAMember(requested);
-    let orgId = requested ?? session.organization_id;
+    let orgId = requested ?? session.organization_id ?? undefined;
     // A membership removed since the last refresh drops the organization from the token.
     if (orgId && !store.activeMembership(session.user_id, orgId)) orgId = undefined;
     grant.used = true;

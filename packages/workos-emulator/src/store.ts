@@ -393,7 +393,7 @@ export function createStore(deps: { clock: Clock; onEvent: (event: EventJson) =>
       object: 'session',
       id,
       user_id: input.userId,
-      ...(input.organizationId ? { organization_id: input.organizationId } : {}),
+      organization_id: input.organizationId ?? null,
       ...(impersonator ? { impersonator: { ...impersonator } } : {}),
       ip_address: input.ipAddress ?? null,
       user_agent: input.userAgent ?? null,
@@ -427,8 +427,7 @@ export function createStore(deps: { clock: Clock; onEvent: (event: EventJson) =>
   }
   function setSessionOrganization(id: string, organizationId: string | undefined) {
     const s = requireSession(id);
-    if (organizationId) s.organization_id = organizationId;
-    else delete s.organization_id;
+    s.organization_id = organizationId ?? null;
     s.updated_at = iso();
   }
 

@@ -66,7 +66,7 @@ export type SessionJson = {
   object: 'session';
   id: string;
   user_id: string;
-  organization_id?: string;
+  organization_id: string | null;
   impersonator?: Impersonator;
   ip_address: string | null;
   user_agent: string | null;

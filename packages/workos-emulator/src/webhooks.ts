@@ -55,6 +55,7 @@ export function createWebhooks(options: { clock: Clock; retry?: WebhookRetryOpti
   const queue: Job[] = [];
   const held: Job[] = [];
   const timers = new Set<NodeJS.Timeout>();
+  const inFlight = new Set<AbortController>();
   const waiters: (() => void)[] = [];
   let paused = false;
   let running = false;
@@ -153,6 +154,8 @@ export function createWebhooks(options: { clock: Clock; retry?: WebhookRetryOpti
       attempt: job.attempt,
     };
     let record: DeliveryRecord;
+    const abort = new AbortController();
+    inFlight.add(abort);
     try {
       const response = await fetch(endpoint.endpoint_url, {
         method: 'POST',
@@ -162,12 +165,14 @@ export function createWebhooks(options: { clock: Clock; retry?: WebhookRetryOpti
           'workos-signature': signWebhook(job.body, endpoint.secret),
         },
         body: job.body,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutMs)]),
       });
       await response.arrayBuffer().catch(() => undefined);
       record = { ...base, status: response.status, ok: response.ok, at: iso() };
     } catch (error) {
       record = { ...base, status: null, ok: false, error: (error as Error).message, at: iso() };
+    } finally {
+      inFlight.delete(abort);
     }
     deliveries.push(record);
     if (!record.ok && job.attempt < attempts && !stopped) {
@@ -277,6 +282,7 @@ export function createWebhooks(options: { clock: Clock; retry?: WebhookRetryOpti
       stopped = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
+      for (const abort of inFlight) abort.abort();
       queue.length = 0;
       settle();
     },

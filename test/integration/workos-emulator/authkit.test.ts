@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { decodeJwtClaims, demoSeed, type Emulator, startEmulator } from '@app/workos-emulator';
 import {
   AuthenticationException,
@@ -316,6 +317,13 @@ describe('AuthKit login through the real SDK', () => {
       authenticated: true,
       impersonator: auth.impersonator,
     });
+
+    const created = emulator.events.findLast((e) => e.event === 'session.created');
+    const example = JSON.parse(
+      readFileSync(new URL('../../fixtures/session.created.json', import.meta.url), 'utf8'),
+    );
+    expect(Object.keys(created?.data ?? {})).toEqual(expect.arrayContaining(Object.keys(example.data)));
+    expect(created?.data).toMatchObject({ user_id: auth.user.id, impersonator: auth.impersonator });
   });
 
   it('rejects bad redirect URIs, unknown clients and wrong API keys', async () => {
