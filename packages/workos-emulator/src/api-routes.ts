@@ -1,4 +1,4 @@
-import { unprocessable } from './errors';
+import { notFound, unprocessable } from './errors';
 import { json, noContent, type Request, type Route, str } from './http';
 import { paginate, parseLimit, parseOrder } from './pagination';
 import type { DomainInput, Store } from './store';
@@ -204,6 +204,11 @@ export function apiRoutes(store: Store, webhooks: Webhooks): Route[] {
       return json(200, paginate(users, page(req), store.seqOf));
     }),
     api('GET', '/user_management/users/:id', (req) => json(200, store.getUser(req.params.id ?? ''))),
+    api('GET', '/user_management/users/external_id/:externalId', (req) => {
+      const user = store.listUsers().find((u) => u.external_id === req.params.externalId);
+      if (!user) throw notFound('User', req.params.externalId ?? '');
+      return json(200, user);
+    }),
     api('POST', '/user_management/users', (req) => {
       const input = userInput(req.body);
       if (!input.email) {
@@ -249,6 +254,11 @@ export function apiRoutes(store: Store, webhooks: Webhooks): Route[] {
       return json(200, paginate(orgs, page(req), store.seqOf));
     }),
     api('GET', '/organizations/:id', (req) => json(200, store.getOrganization(req.params.id ?? ''))),
+    api('GET', '/organizations/external_id/:externalId', (req) => {
+      const org = store.listOrganizations().find((o) => o.external_id === req.params.externalId);
+      if (!org) throw notFound('Organization', req.params.externalId ?? '');
+      return json(200, org);
+    }),
     api('POST', '/organizations', (req) => {
       const input = orgInput(req.body);
       return json(201, store.createOrganization({ ...input, name: input.name ?? '' }));

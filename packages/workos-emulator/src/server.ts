@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { apiRoutes } from './api-routes';
 import { type AuthCounts, createAuthKit } from './authkit';
 import { type Clock, createClock } from './clock';
+import { controlApiRoutes } from './control-api';
 import { controlRoutes } from './control-page';
 import { EmulatorHttpError } from './errors';
 import { createFaults, type Faults } from './faults';
@@ -131,6 +132,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ),
     ...apiRoutes(store, webhooks),
     ...controlRoutes(store, webhooks),
+    ...controlApiRoutes({
+      store,
+      webhooks,
+      faults,
+      clock,
+      counts,
+      setAccessTokenTtlSeconds: authkit.setAccessTokenTtlSeconds,
+    }),
   ];
 
   async function handle(req: import('node:http').IncomingMessage): Promise<Reply> {

@@ -96,6 +96,22 @@ describe('resources', () => {
     await expect(workos.userManagement.getUser(user.id)).rejects.toBeInstanceOf(NotFoundException);
   });
 
+  it('finds users and organizations by external id', async () => {
+    const user = emulator.store.createUser({ email: 'external@example.com', externalId: 'ext-user-1' });
+    const org = emulator.store.createOrganization({ name: 'External Org', externalId: 'ext-org-1' });
+    expect((await workos.userManagement.getUserByExternalId('ext-user-1')).id).toBe(user.id);
+    expect((await workos.organizations.getOrganizationByExternalId('ext-org-1')).id).toBe(org.id);
+    await expect(workos.userManagement.getUserByExternalId('nope')).rejects.toBeInstanceOf(NotFoundException);
+  });
+
+  it('keeps a cursor valid after its item is deleted', async () => {
+    const a = emulator.store.createUser({ email: 'cursor-a@example.com' });
+    const b = emulator.store.createUser({ email: 'cursor-b@example.com' });
+    emulator.store.deleteUser(b.id);
+    const page = await workos.userManagement.listUsers({ order: 'desc', after: b.id, limit: 1 });
+    expect(page.data.map((u) => u.id)).toEqual([a.id]);
+  });
+
   it('manages organizations with domains', async () => {
     const org = await workos.organizations.createOrganization({
       name: 'Initech',
@@ -310,6 +326,54 @@ describe('control page', () => {
     );
     expect(foreign.status).toBe(403);
     expect(emulator.store.findUser('user_demo_solo')).toBeDefined();
+  });
+});
+
+describe('control API', () => {
+  const control = (path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${emulator.url}/_emulator/api${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  it('arms route faults, drives webhook delivery and the clock over HTTP', async () => {
+    const armed = await control('/faults', { route: 'GET /organizations/:id', times: 1, status: 500 });
+    expect(await armed.json()).toEqual({ route: 'GET /organizations/:id', pending: 1 });
+    await expect(workos.organizations.getOrganization('org_demo_acme')).rejects.toMatchObject({
+      status: 500,
+    });
+    expect((await workos.organizations.getOrganization('org_demo_acme')).id).toBe('org_demo_acme');
+
+    expect(await (await control('/webhooks/pause', {})).json()).toMatchObject({ paused: true });
+    expect(await (await control('/webhooks/resume', {})).json()).toMatchObject({ paused: false });
+    expect((await control('/webhooks/flush', {})).status).toBe(200);
+    expect((await control('/webhooks/explode', {})).status).toBe(404);
+
+    const before = emulator.clock.now();
+    await control('/clock/advance', { ms: 60_000 });
+    expect(emulator.clock.now() - before).toBeGreaterThanOrEqual(60_000);
+    await control('/clock/reset', {});
+    expect(Math.abs(emulator.clock.now() - Date.now())).toBeLessThan(1000);
+
+    const state = (await (await control('/state')).json()) as { users: { id: string }[] };
+    expect(state.users.map((u) => u.id)).toContain('user_demo_admin');
+  });
+
+  it('refuses cross-origin callers and non-JSON bodies', async () => {
+    const foreign = await control(
+      '/faults',
+      { route: 'x', status: 500 },
+      { origin: 'http://evil.example.com' },
+    );
+    expect(foreign.status).toBe(403);
+    const form = await fetch(`${emulator.url}/_emulator/api/webhooks/pause`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{}',
+    });
+    expect(form.status).toBe(415);
+    expect(emulator.webhooks.paused).toBe(false);
   });
 });
 
