@@ -18,27 +18,46 @@ export const authSeed: EmulatorOptions['seed'] = {
     { slug: 'admin', permissions: ['members:read', 'members:write'] },
     { slug: 'member', permissions: ['members:read'] },
     { slug: 'viewer', permissions: [] },
+    // 3 roles x 7 permissions (20 distinct): the cookie-size case.
+    ...['alpha', 'beta', 'gamma'].map((role, r) => ({
+      slug: `role-${role}`,
+      permissions: Array.from(
+        { length: 7 },
+        (_, i) => `resource-${Math.min(r * 7 + i, 19)}:manage-everything`,
+      ),
+    })),
   ],
   users: [
     { id: 'user_solo', email: 'solo@example.com', firstName: 'Solo', lastName: 'User' },
     { id: 'user_admin', email: 'admin@acme.test', firstName: 'Ada', lastName: 'Admin' },
     { id: 'user_multi', email: 'multi@example.com', firstName: 'Lin', lastName: 'Multi' },
     { id: 'user_outsider', email: 'outsider@example.com', firstName: 'Out', lastName: 'Sider' },
+    {
+      id: 'user_long',
+      email: 'long.names@example.com',
+      firstName: 'F'.repeat(60),
+      lastName: 'L'.repeat(60),
+    },
   ],
   organizations: [
     { id: 'org_acme', name: 'Acme Corp', domains: ['acme.test'] },
     { id: 'org_globex', name: 'Globex' },
     { id: 'org_initech', name: 'Initech' },
+    { id: 'org_long', name: 'Long Roles Inc' },
   ],
   memberships: [
     { user: 'admin@acme.test', organization: 'Acme Corp', role: 'admin' },
     { user: 'multi@example.com', organization: 'Acme Corp', role: 'member' },
     { user: 'multi@example.com', organization: 'Globex', role: 'admin' },
+    {
+      user: 'long.names@example.com',
+      organization: 'Long Roles Inc',
+      roles: ['role-alpha', 'role-beta', 'role-gamma'],
+    },
   ],
 };
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
-type Handler = (event: ReturnType<typeof httpEvent>) => Promise<HttpResult>;
 
 /**
  * Real PostgreSQL (a fresh database), the project's WorkOS emulator over HTTP and the real SDK; the
@@ -55,7 +74,7 @@ export async function startHarness(
   const emulator = await startEmulator({ seed: authSeed, ...options.emulator });
 
   /** A WorkOS client of its own (its own JWKS cache), as in a separate container. */
-  const newWorkOS = () =>
+  const newWorkOS = (timeoutMs = 3000) =>
     createWorkOS(
       {
         WORKOS_API_KEY: emulator.apiKey,
@@ -64,12 +83,14 @@ export async function startHarness(
         WORKOS_API_PORT: emulator.port,
         WORKOS_API_HTTPS: false,
       },
-      { maxRetries: 0, timeoutMs: 3000 },
+      { maxRetries: 0, timeoutMs },
     );
 
   /** One "container": its own WorkOS client, sessions and handlers; the database is shared. */
-  function instance(overrides: { db?: TestDatabase['db']; sessions?: Partial<SessionsOptions> } = {}) {
-    const workos = newWorkOS();
+  function instance(
+    overrides: { db?: TestDatabase['db']; sessions?: Partial<SessionsOptions>; timeoutMs?: number } = {},
+  ) {
+    const workos = newWorkOS(overrides.timeoutMs);
     const db = overrides.db ?? t.db;
     const sessions = makeSessions({
       workos,
@@ -147,6 +168,7 @@ export function setCookie(res: HttpResult, prefix: string): string | undefined {
 
 export function bodyOf(res: HttpResult): {
   success: boolean;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response JSON
   data?: any;
   error?: { code: string; message: string; fields?: { field: string; message: string }[] };
 } {
