@@ -240,6 +240,24 @@ export function createStore(deps: { clock: Clock; onEvent: (event: EventJson) =>
       } satisfies DomainJson;
     });
   }
+  /** organization_domain.* events for a change of an organization's domain list. */
+  function domainChanges(before: DomainJson[], after: DomainJson[]): [string, DomainJson][] {
+    const changes: [string, DomainJson][] = [];
+    for (const domain of after) {
+      const old = before.find((d) => d.id === domain.id);
+      if (!old) changes.push(['organization_domain.created', domain]);
+      else if (old.state !== domain.state) {
+        changes.push([
+          domain.state === 'verified' ? 'organization_domain.verified' : 'organization_domain.updated',
+          domain,
+        ]);
+      }
+    }
+    for (const domain of before) {
+      if (!after.some((d) => d.id === domain.id)) changes.push(['organization_domain.deleted', domain]);
+    }
+    return changes;
+  }
   function checkName(name: unknown): string {
     if (typeof name !== 'string' || name.trim() === '') {
       throw unprocessable('invalid_request_parameters', 'name is required.', [
@@ -272,7 +290,12 @@ export function createStore(deps: { clock: Clock; onEvent: (event: EventJson) =>
   function updateOrganization(id: string, patch: UpdateOrganizationInput): OrganizationJson {
     const org = requireOrganization(id);
     if (patch.name !== undefined) org.name = checkName(patch.name);
-    if (patch.domains !== undefined) org.domains = buildDomains(id, patch.domains, org.domains);
+    let domainEvents: [string, DomainJson][] = [];
+    if (patch.domains !== undefined) {
+      const next = buildDomains(id, patch.domains, org.domains);
+      domainEvents = domainChanges(org.domains, next);
+      org.domains = next;
+    }
     if (patch.externalId !== undefined) org.external_id = patch.externalId;
     if (patch.metadata !== undefined) org.metadata = { ...patch.metadata };
     if (patch.allowProfilesOutsideOrganization !== undefined) {
@@ -280,6 +303,7 @@ export function createStore(deps: { clock: Clock; onEvent: (event: EventJson) =>
     }
     org.updated_at = iso();
     for (const m of memberships.values()) if (m.organization_id === id) m.organization_name = org.name;
+    for (const [name, domain] of domainEvents) record(name, domain);
     record('organization.updated', org);
     return clone(org);
   }

@@ -245,6 +245,30 @@ describe('webhooks', () => {
   });
 });
 
+describe('organization domains', () => {
+  it('records organization_domain events with the keys of the WorkOS example when domains change', async () => {
+    const org = emulator.store.createOrganization({
+      name: 'Domains Inc',
+      domains: [{ domain: 'a.test', state: 'pending' }],
+    });
+    emulator.store.updateOrganization(org.id, {
+      domains: [{ domain: 'a.test', state: 'verified' }, 'b.test'],
+    });
+    emulator.store.updateOrganization(org.id, { domains: ['b.test'] });
+    const events = emulator.events.filter((e) => e.event.startsWith('organization_domain.'));
+    expect(events.map((e) => [e.event, e.data.domain])).toEqual([
+      ['organization_domain.verified', 'a.test'],
+      ['organization_domain.created', 'b.test'],
+      ['organization_domain.deleted', 'a.test'],
+    ]);
+    const example = fixture('organization_domain.verified');
+    for (const event of events) {
+      expect(Object.keys(event.data)).toEqual(expect.arrayContaining(Object.keys(example.data)));
+      expect(event.data.organization_id).toBe(org.id);
+    }
+  });
+});
+
 describe('events API', () => {
   it('filters by name, pages with after, and returns the ids the webhooks carried', async () => {
     await lifecycle('events');
