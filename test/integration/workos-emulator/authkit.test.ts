@@ -191,6 +191,14 @@ describe('AuthKit login through the real SDK', () => {
     expect(await session.refresh()).toMatchObject({ authenticated: true, organizationId: 'org_demo_acme' });
   });
 
+  it('lets exactly one of two parallel refreshes with the same token win', async () => {
+    const auth = await signIn('ada.okafor@acme.test');
+    const load = () =>
+      workos.userManagement.loadSealedSession({ sessionData: auth.sealedSession ?? '', cookiePassword });
+    const results = await Promise.all([load().refresh(), load().refresh()]);
+    expect(results.map((r) => (r.authenticated ? 'ok' : r.reason)).sort()).toEqual(['invalid_grant', 'ok']);
+  });
+
   it('scopes a single-membership user to that organization automatically', async () => {
     const auth = await signIn('ada.okafor@acme.test');
     expect(auth.organizationId).toBe('org_demo_acme');
