@@ -91,7 +91,7 @@ export class Api extends Construct {
     });
     // Route-level metrics only for the webhook route (alarmed on); all routes would cost per metric.
     (this.stage.node.defaultChild as CfnStage).routeSettings = {
-      [routeKey(WEBHOOK_ROUTE)]: { detailedMetricsEnabled: true },
+      [routeKey(WEBHOOK_ROUTE)]: { DetailedMetricsEnabled: true },
     };
 
     this.baseUrl = settings.apiDomainName ? `https://${settings.apiDomainName}` : this.httpApi.apiEndpoint;

@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { InstanceType, SecurityGroup, SubnetType, type Vpc } from 'aws-cdk-lib/aws-ec2';
+import { InstanceType, Port, SecurityGroup, SubnetType, type Vpc } from 'aws-cdk-lib/aws-ec2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   CaCertificate,
@@ -21,6 +21,7 @@ export type DatabaseProps = {
 };
 
 export const DATABASE_NAME = 'workos_auth';
+export const POSTGRES_PORT = 5432;
 
 /**
  * RDS PostgreSQL 17 in isolated subnets: encrypted, never public, backed up, TLS from the client
@@ -46,6 +47,7 @@ export class Database extends Construct {
       vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
       securityGroups: [securityGroup],
       publiclyAccessible: false,
+      port: POSTGRES_PORT,
       credentials: Credentials.fromGeneratedSecret('workos_auth_admin'),
       databaseName: DATABASE_NAME,
       storageEncrypted: true,
@@ -63,7 +65,11 @@ export class Database extends Construct {
       cloudwatchLogsRetention: settings.logRetentionDays as RetentionDays,
       copyTagsToSnapshot: true,
     });
-    this.instance.connections.allowDefaultPortFrom(props.clients, 'PostgreSQL from the functions');
+    this.instance.connections.allowFrom(
+      props.clients,
+      Port.tcp(POSTGRES_PORT),
+      'PostgreSQL from the functions',
+    );
     if (!this.instance.secret) throw new Error('the database secret was not generated');
     this.secret = this.instance.secret;
   }
