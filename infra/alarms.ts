@@ -237,7 +237,11 @@ export class Alarms extends Construct {
         ],
         [
           graph('Sessions', [m('CallbackFailed'), m('RefreshOutcome')]),
-          graph('Reconcile lag (s)', [m('ReconcileLagSeconds', 'MAX')]),
+          graph('Reconcile lag (s) and backfill', [
+            m('ReconcileLagSeconds', 'MAX'),
+            m('BackfillApplied'),
+            m('BackfillTombstoned'),
+          ]),
         ],
         [
           graph('Queue', [

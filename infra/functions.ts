@@ -93,7 +93,7 @@ export class AppFunctions extends Construct {
     this.backfill = this.make(
       'backfill',
       'Ops-invoked: imports every WorkOS organization, user and membership (resumable)',
-      { workos: true, database: true, send: true },
+      { workos: true, database: true },
       { timeout: Duration.minutes(15), memorySize: 1024 },
     );
 

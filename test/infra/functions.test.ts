@@ -80,14 +80,21 @@ describe('configuration reaches functions by ARN, never as secret values', () =>
     expect(env).toMatchObject({ WORKOS_SECRET_ARN: workosSecretRef, DATABASE_SECRET_ARN: databaseSecretRef });
   });
 
-  it('reconcile and backfill: database, WorkOS and the queue', () => {
-    for (const fn of [fns.reconcile, fns.backfill]) {
-      expect(envOf(fn)).toMatchObject({
-        WORKOS_SECRET_ARN: workosSecretRef,
-        DATABASE_SECRET_ARN: databaseSecretRef,
-        QUEUE_URL: ref(stack.sync.queue),
-      });
-    }
+  it('reconcile: database, WorkOS and the queue it feeds', () => {
+    expect(envOf(fns.reconcile)).toMatchObject({
+      WORKOS_SECRET_ARN: workosSecretRef,
+      DATABASE_SECRET_ARN: databaseSecretRef,
+      QUEUE_URL: ref(stack.sync.queue),
+    });
+  });
+
+  it('backfill: database and WorkOS; it writes directly, so it may not send to the queue', () => {
+    expect(envOf(fns.backfill)).toMatchObject({
+      WORKOS_SECRET_ARN: workosSecretRef,
+      DATABASE_SECRET_ARN: databaseSecretRef,
+    });
+    expect(envOf(fns.backfill)).not.toHaveProperty('QUEUE_URL');
+    expect(JSON.stringify(policyOf(fns.backfill))).not.toContain('sqs:');
   });
 
   it('migrate: only the database secret, and no MIGRATIONS_FOLDER (the bundle carries migrations/)', () => {
