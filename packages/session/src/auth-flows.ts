@@ -11,13 +11,7 @@ import {
 } from '@app/http';
 import type { Logger, Metrics } from '@app/telemetry';
 import { MetricUnit } from '@app/telemetry';
-import {
-  type AuthenticationResponse,
-  GenericServerException,
-  OauthException,
-  RateLimitExceededException,
-  type WorkOS,
-} from '@workos-inc/node';
+import { type AuthenticationResponse, RateLimitExceededException, type WorkOS } from '@workos-inc/node';
 import { and, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import { CHOICE_PAGE_CSP, organizationChoicePage } from './choice-page';
@@ -155,21 +149,13 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
       });
     }
     const status = (error as { status?: unknown }).status;
-    if (
-      (error instanceof OauthException || error instanceof GenericServerException) &&
-      typeof status === 'number'
-    ) {
-      if (status >= 400 && status < 500 && status !== 401) {
-        return httpError(
-          refused,
-          refused === 'INVALID_CODE' ? 'The sign-in code was refused' : 'That organization cannot be chosen',
-          {
-            cause: error,
-          },
-        );
-      }
+    // WorkOS refused the grant (invalid_grant, expired or reused code, not a member...).
+    if (typeof status === 'number' && status >= 400 && status < 500 && status !== 401) {
+      const message =
+        refused === 'INVALID_CODE' ? 'The sign-in code was refused' : 'That organization cannot be chosen';
+      return httpError(refused, message, { cause: error });
     }
-    if (typeof status === 'number' && status < 500) throw error; // our configuration (e.g. 401 bad API key)
+    if (status === 401) throw error; // our configuration (a wrong API key): a 500, logged
     logger?.warn('WorkOS unavailable during sign-in', { error: (error as Error).message });
     return httpError('UPSTREAM_UNAVAILABLE', 'Sign-in service unavailable, try again', { cause: error });
   }
@@ -296,7 +282,7 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
       {
         kind: 'pending',
         token,
-        organizations: orgs.map((o) => ({ id: o.id, name: o.name.slice(0, 100) })),
+        organizationIds: orgs.map((o) => o.id),
         returnTo,
         csrf,
         exp: now() + LOGIN_FLOW_TTL_SECONDS * 1000,
@@ -328,7 +314,7 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
       if (!sameToken(csrf, pending.csrf))
         throw invalid('This organization choice is not valid, sign in again');
       const organizationId = form.get('organizationId') ?? '';
-      if (!pending.organizations.some((o) => o.id === organizationId)) {
+      if (!pending.organizationIds.includes(organizationId)) {
         throw httpError('ORGANIZATION_SELECTION_INVALID', 'You are not a member of that organization', {
           fields: [{ field: 'organizationId', message: 'not one of the organizations offered' }],
         });

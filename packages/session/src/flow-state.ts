@@ -16,7 +16,8 @@ export type VerifierCookie = { kind: 'pkce'; nonce: string; codeVerifier: string
 export type PendingSelection = {
   kind: 'pending';
   token: string;
-  organizations: { id: string; name: string }[];
+  /** Ids of the organizations offered (names only go to the page, keeping the cookie small). */
+  organizationIds: string[];
   returnTo: string;
   csrf: string;
   exp: number;
