@@ -184,7 +184,10 @@ const membershipFields = (d: MembershipData, parents: { userId: string; organiza
 
 /**
  * organization_domain.*: one element of the organization's `domains`, replaced (or removed on
- * `deleted`) only when the event is newer than the element's stored WorkOS `updatedAt`.
+ * `deleted`) only when the event is newer than both the organization's stored WorkOS state and the
+ * element's own `updatedAt`. Known limit: a deleted domain leaves no tombstone, so a domain event
+ * older than the deletion but newer than the organization's last event can bring it back until the
+ * next organization event.
  */
 async function applyDomain(
   ex: Executor,
@@ -207,6 +210,8 @@ async function applyDomain(
       updated_at = now()
     WHERE workos_org_id = ${d.organization_id}
       AND deleted_at IS NULL
+      -- The organization's own newer state already includes every domain change up to its time.
+      AND (workos_updated_at IS NULL OR workos_updated_at < ${d.updated_at})
       AND NOT EXISTS (
         SELECT 1 FROM jsonb_array_elements(domains) AS x(e)
         WHERE x.e->>'id' = ${d.id} AND x.e->>'updatedAt' >= ${d.updated_at}

@@ -29,7 +29,7 @@ export type ParentSource = {
     getOrganization(id: string): Promise<{
       id: string;
       name: string;
-      domains: { id: string; domain: string; state: string }[];
+      domains: { id: string; domain: string; state: string; updatedAt?: string }[];
       updatedAt: string;
     }>;
   };
@@ -99,7 +99,12 @@ async function fetchOrganization(ex: Executor, workosOrgId: string, deps: Parent
   const { row } = await upsertOrganization(ex, {
     workosOrgId: org.id,
     name: org.name,
-    domains: org.domains.map((d) => ({ id: d.id, domain: d.domain, state: d.state })),
+    domains: org.domains.map((d) => ({
+      id: d.id,
+      domain: d.domain,
+      state: d.state,
+      ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
+    })),
     updatedAt: org.updatedAt,
   });
   return row.id;
