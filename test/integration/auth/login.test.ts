@@ -203,6 +203,48 @@ describe('GET /auth/callback', () => {
   });
 });
 
+describe('WorkOS sign-in requirements at the callback', () => {
+  it('sends the browser back to /auth/login with the WorkOS code (e.g. email verification)', async () => {
+    const flow = await h.startLogin({ loginHint: 'outsider@example.com', returnTo: '/next' });
+    h.emulator.faults.failNext('POST /user_management/authenticate', 1, {
+      status: 403,
+      body: {
+        code: 'email_verification_required',
+        message: 'Email ownership must be verified before authentication.',
+        pending_authentication_token: 'pending_x',
+        email: 'outsider@example.com',
+      },
+    });
+    const res = await h.main.auth({
+      path: '/auth/callback',
+      query: flow.callbackQuery,
+      cookies: [flow.verifier!],
+    });
+    expect(res.statusCode).toBe(302);
+    const location = new URL(String(res.headers.location), 'https://api.example.com');
+    expect(location.pathname).toBe('/auth/login');
+    expect(location.searchParams.get('error')).toBe('email_verification_required');
+    expect(location.searchParams.get('returnTo')).toBe('/next');
+    expect(setCookie(res, 'wos-session=')).toBeUndefined();
+  });
+
+  it('answers 429 RATE_LIMITED with Retry-After when WorkOS rate-limits the exchange', async () => {
+    const flow = await h.startLogin({ loginHint: 'outsider@example.com' });
+    h.emulator.faults.failNext('POST /user_management/authenticate', 1, {
+      status: 429,
+      retryAfterSeconds: 7,
+    });
+    const res = await h.main.auth({
+      path: '/auth/callback',
+      query: flow.callbackQuery,
+      cookies: [flow.verifier!],
+    });
+    expect(res.statusCode).toBe(429);
+    expect(bodyOf(res).error?.code).toBe('RATE_LIMITED');
+    expect(res.headers['retry-after']).toBe('7');
+  });
+});
+
 describe('organization selection at login', () => {
   it('shows a two-organization user the choice page, without a session cookie', async () => {
     const { res } = await h.signIn('multi@example.com', { returnTo: '/after' });
@@ -317,6 +359,16 @@ describe('POST /auth/logout', () => {
     });
     expect(res.statusCode).toBe(200);
     expect(bodyOf(res).data.logoutUrl).toContain('/user_management/sessions/logout?session_id=session_');
+    const withReturn = await h.main.auth({
+      method: 'POST',
+      path: '/auth/logout',
+      query: `returnTo=${encodeURIComponent(`${APP_ORIGIN}/bye`)}`,
+      headers: { accept: 'application/json' },
+      cookies: [cookie!],
+    });
+    expect(new URL(bodyOf(withReturn).data.logoutUrl).searchParams.get('return_to')).toBe(
+      `${APP_ORIGIN}/bye`,
+    );
     expect(setCookie(res, 'wos-session=')).toMatch(/Max-Age=0/);
   });
 
