@@ -156,6 +156,21 @@ export function makeSessions(options: SessionsOptions) {
 
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+  /**
+   * Cookies this container already verified, until their token is due for refresh: a cookie's
+   * signature and expiry never change, so a warm container skips re-opening and re-verifying it
+   * (revocation and the user's state are still read from the database on every request).
+   */
+  const verified = new Map<string, SessionFacts>();
+  const VERIFIED_MAX = 500;
+  function remember(sealed: string, facts: SessionFacts) {
+    if (verified.size >= VERIFIED_MAX) {
+      const oldest = verified.keys().next().value;
+      if (oldest !== undefined) verified.delete(oldest);
+    }
+    verified.set(sealed, facts);
+  }
+
   /** Spends the refresh token at WorkOS, once across all instances; see makeSessions. */
   async function refreshOnce(
     sealed: string,
@@ -264,6 +279,8 @@ export function makeSessions(options: SessionsOptions) {
    */
   async function authenticate(sealed: string | undefined): Promise<AuthenticatedSession> {
     if (!sealed) throw httpError('UNAUTHORIZED', 'Sign in first');
+    const known = verified.get(sealed);
+    if (known && known.expiresAt - clock() > bufferMs) return { facts: known, sealed, setCookie: undefined };
     const opened = await open(sealed);
     const current = opened && factsFrom(opened.payload, opened.claims);
     if (!opened || !current) throw invalidSession();
@@ -271,7 +288,10 @@ export function makeSessions(options: SessionsOptions) {
     const expiring = current.expiresAt - clock() <= bufferMs;
     const verdict = expiring && current.expiresAt <= clock() ? 'invalid_jwt' : await verify(sealed);
     if (verdict === 'invalid_cookie') throw invalidSession();
-    if (verdict === 'valid' && !expiring) return { facts: current, sealed, setCookie: undefined };
+    if (verdict === 'valid' && !expiring) {
+      remember(sealed, current);
+      return { facts: current, sealed, setCookie: undefined };
+    }
 
     const refreshed = await refreshOnce(sealed, opened.payload.refreshToken as string);
     recordRefresh(refreshed.outcome);
