@@ -101,6 +101,8 @@ describe('GET /me', () => {
 
   it('401 for a session WorkOS reported revoked, although its access token is unexpired', async () => {
     const { cookie } = await h.signIn('solo@example.com');
+    // Served once first, so this container has the cookie verified and cached.
+    expect((await h.main.me({ path: '/me', cookies: [cookie!] })).statusCode).toBe(200);
     await h.db
       .insert(revokedSessions)
       .values({ sessionId: await sessionIdOf(cookie!), workosUserId: 'user_solo' });
