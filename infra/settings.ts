@@ -85,6 +85,24 @@ export const settingsSchema = z
         message: 'is required with apiDomainName or tenantBaseDomain',
       });
     }
+    // Tenancy: the browser signs in on <slug>.<base> and WorkOS returns it to the API domain, so the
+    // session and PKCE cookies must be set for a parent domain of both.
+    if (s.tenantBaseDomain && !s.apiDomainName) {
+      ctx.addIssue({ code: 'custom', path: ['apiDomainName'], message: 'is required with tenantBaseDomain' });
+    }
+    if (s.tenantBaseDomain && !s.cookieDomain) {
+      ctx.addIssue({ code: 'custom', path: ['cookieDomain'], message: 'is required with tenantBaseDomain' });
+    }
+    for (const key of ['apiDomainName', 'tenantBaseDomain'] as const) {
+      const host = s[key];
+      if (host && s.cookieDomain && !isWithin(host, s.cookieDomain)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cookieDomain'],
+          message: `must be a parent domain of ${key}`,
+        });
+      }
+    }
     if (s.dbMaxAllocatedStorageGiB < s.dbAllocatedStorageGiB) {
       ctx.addIssue({
         code: 'custom',
@@ -98,6 +116,12 @@ export const settingsSchema = z
   });
 
 export type Settings = z.output<typeof settingsSchema>;
+
+/** `a.app.example.com` is within `.example.com` (and `example.com`). */
+function isWithin(host: string, cookieDomain: string): boolean {
+  const parent = cookieDomain.replace(/^\./, '').toLowerCase();
+  return host === parent || host.endsWith(`.${parent}`);
+}
 
 /** A client id that lets `cdk synth` run before WorkOS is set up; deploys warn about it. */
 export const PLACEHOLDER_CLIENT_ID = 'client_UNSET';

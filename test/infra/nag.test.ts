@@ -11,6 +11,7 @@ const stages = {
   'dev with custom domains': {
     apiDomainName: 'auth.example.com',
     tenantBaseDomain: 'app.example.com',
+    cookieDomain: '.example.com',
     certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
   },
 };

@@ -7,6 +7,8 @@ const context = (values: Record<string, unknown>) => ({
   tryGetContext: (key: string) => ({ ...cdkJsonContext, ...values })[key],
 });
 
+const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/abc';
+
 describe('stage settings', () => {
   it('synth with no arguments is the dev stage from cdk.json', () => {
     const s = loadSettings(context({}));
@@ -68,6 +70,15 @@ describe('stage settings', () => {
     [{ removalPolicy: 'keep' }, 'removalPolicy'],
     [{ stage: 'Prod!' }, 'stage'],
     [{ stage: 'prod', appOrigins: 'http://app.example.com' }, 'appOrigins'],
+    [
+      { tenantBaseDomain: 'app.example.com', cookieDomain: '.example.com', certificateArn: CERT },
+      'apiDomainName',
+    ],
+    [
+      { tenantBaseDomain: 'app.example.com', apiDomainName: 'auth.example.com', certificateArn: CERT },
+      'cookieDomain',
+    ],
+    [{ apiDomainName: 'auth.example.com', cookieDomain: '.other.com', certificateArn: CERT }, 'cookieDomain'],
   ])('rejects %j naming %s', (values, key) => {
     let error: unknown;
     try {
@@ -78,6 +89,18 @@ describe('stage settings', () => {
     expect(error).toBeInstanceOf(SettingsError);
     expect((error as SettingsError).keys).toContain(key);
     expect((error as SettingsError).message).toContain(key);
+  });
+
+  it('accepts subdomain tenancy when the cookie domain covers the API and tenant domains', () => {
+    const s = loadSettings(
+      context({
+        apiDomainName: 'auth.example.com',
+        tenantBaseDomain: 'app.example.com',
+        cookieDomain: '.example.com',
+        certificateArn: CERT,
+      }),
+    );
+    expect(s.tenantBaseDomain).toBe('app.example.com');
   });
 
   it('synth warns while the WorkOS client id is the placeholder, and not once it is set', () => {
