@@ -62,37 +62,36 @@ export type UserFields = {
 export const releasedEmail = (workosId: string) => `${workosId}@email-released.invalid`;
 
 /**
- * Settles who may hold `email` before a user writes it. WorkOS keeps emails unique, so another row
- * holding the same address with an older WorkOS state (or a tombstone) is outdated: it releases the
- * address (its own later event brings its new one). Returns the address this user may store: its
- * own, or its released placeholder when a row with a newer WorkOS state still holds it (then this
- * event is the outdated one). Events can therefore arrive in any order, emails swapped between two
- * users included, without a unique violation poisoning the queue.
+ * Settles who may hold `email`, inside the user's upsert statement (one round trip). WorkOS keeps
+ * emails unique, so another row holding the same address with an older WorkOS state (or a
+ * tombstone) is outdated: a CTE releases the address from it (its own later event brings its new
+ * one). The value written is this user's address, or its released placeholder when a row with a
+ * newer WorkOS state holds it (then this event is the outdated one). So events can arrive in any
+ * order, emails swapped between users included, without a unique violation poisoning the queue.
+ * The value reads the CTE, which makes PostgreSQL finish the release before the row is written.
  */
-async function claimEmail(ex: Executor, workosId: string, email: string, at: Date): Promise<string> {
-  if (email === releasedEmail(workosId)) return email;
-  await ex
-    .update(users)
-    .set({ email: sql`${users.workosId} || '@email-released.invalid'`, updatedAt: sql`now()` })
-    .where(
-      and(
-        eq(users.email, email),
-        sql`${users.workosId} <> ${workosId}`,
-        or(sql`${users.deletedAt} IS NOT NULL`, isNull(users.workosUpdatedAt), lt(users.workosUpdatedAt, at)),
-      ),
-    );
-  const [holder] = await ex
-    .select({ id: users.id })
-    .from(users)
-    .where(and(eq(users.email, email), sql`${users.workosId} <> ${workosId}`))
-    .limit(1);
-  return holder ? releasedEmail(workosId) : email;
+function claimEmail(ex: Executor, workosId: string, email: string, atDate: Date) {
+  const at = atDate.toISOString();
+  const released = ex.$with('released', { n: sql<number>`n` }).as(sql`
+    UPDATE ${users} SET email = workos_id || '@email-released.invalid', updated_at = now()
+    WHERE email = ${email} AND workos_id <> ${workosId}
+      AND (deleted_at IS NOT NULL OR workos_updated_at IS NULL OR workos_updated_at < ${at}::timestamptz)
+    RETURNING 1 AS n`);
+  const value = sql<string>`(
+    SELECT CASE WHEN EXISTS (
+      SELECT 1 FROM ${users} AS holder
+      WHERE holder.email = ${email} AND holder.workos_id <> ${workosId}
+        AND holder.deleted_at IS NULL AND holder.workos_updated_at >= ${at}::timestamptz
+    ) THEN ${releasedEmail(workosId)} ELSE ${email} END
+    FROM (SELECT count(*) FROM released) AS settled)`;
+  return { released, value };
 }
 
 /**
  * Inserts or updates a user from WorkOS data. `lastLoginAt` (login callback only) is this app's
  * field: it is written even when the WorkOS fields are stale, but never on a tombstoned row.
- * The email is claimed first (see claimEmail), so an address moving between users never fails.
+ * The email is claimed in the same statement (see claimEmail), so an address moving between users
+ * never fails.
  */
 export async function upsertUser(
   ex: Executor,
@@ -100,16 +99,20 @@ export async function upsertUser(
   options: { lastLoginAt?: Date } = {},
 ): Promise<UpsertResult<User>> {
   const workosUpdatedAt = toDate(input.updatedAt);
+  const claim =
+    input.email === releasedEmail(input.workosId)
+      ? null
+      : claimEmail(ex, input.workosId, input.email, workosUpdatedAt);
   const values = {
     workosId: input.workosId,
-    email: await claimEmail(ex, input.workosId, input.email, workosUpdatedAt),
+    email: claim ? claim.value : input.email,
     firstName: input.firstName ?? '',
     lastName: input.lastName ?? '',
     emailVerified: input.emailVerified ?? false,
     profilePictureUrl: input.profilePictureUrl ?? null,
     workosUpdatedAt,
   };
-  const [applied] = await ex
+  const [applied] = await (claim ? ex.with(claim.released) : ex)
     .insert(users)
     .values({ ...values, lastLoginAt: options.lastLoginAt })
     .onConflictDoUpdate({

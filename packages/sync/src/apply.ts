@@ -11,7 +11,7 @@ import {
   upsertOrganization,
   upsertUser,
 } from '@app/db';
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import {
   type EventEnvelope,
   type MembershipData,
@@ -45,28 +45,67 @@ type Plan = { effect: Effect | null; parentsFetched: number };
 /**
  * Applies one WorkOS event. Run it inside a transaction: the inbox row (processed_events) and the
  * effect commit or roll back together, so an event changes the database exactly once however often
- * it is delivered. Parents a membership needs are fetched from WorkOS before the inbox is touched,
- * so a WorkOS failure leaves nothing of this event behind and the message is retried.
+ * it is delivered.
  */
 export async function applyEvent(ex: Executor, event: EventEnvelope, deps: ApplyDeps): Promise<ApplyResult> {
-  const plan = await planEvent(ex, event, deps);
-  const [claimed] = await ex
+  const claimed = await claimEvents(ex, [event]);
+  if (!claimed.has(event.id)) return { outcome: 'duplicate', parentsFetched: 0 };
+  const result = await applyClaimed(ex, event, deps);
+  if (result.outcome === 'stale') await recordStale(ex, [event.id]);
+  return result;
+}
+
+/**
+ * Writes the inbox rows of several events in one statement (the batch path: one round trip instead
+ * of one per event) and returns the ids that were new, i.e. not processed before. Each claimed
+ * event must then go through applyClaimed in the same transaction.
+ */
+export async function claimEvents(ex: Executor, events: EventEnvelope[]): Promise<Set<string>> {
+  const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+  if (!unique.length) return new Set();
+  const rows = await ex
     .insert(processedEvents)
-    .values({
-      eventId: event.id,
-      eventType: event.event,
-      outcome: plan.effect ? 'applied' : 'ignored',
-      eventCreatedAt: eventTime(event.created_at),
-    })
+    .values(
+      unique.map((event) => ({
+        eventId: event.id,
+        eventType: event.event,
+        outcome: splitType(event.event)[0] === 'other' ? 'ignored' : 'applied',
+        eventCreatedAt: eventTime(event.created_at),
+      })),
+    )
     .onConflictDoNothing()
     .returning({ eventId: processedEvents.eventId });
-  if (!claimed) return { outcome: 'duplicate', parentsFetched: plan.parentsFetched };
-  if (!plan.effect) return { outcome: 'ignored', parentsFetched: plan.parentsFetched };
-  const outcome = await plan.effect(ex);
-  if (outcome === 'stale') {
-    await ex.update(processedEvents).set({ outcome }).where(eq(processedEvents.eventId, event.id));
+  return new Set(rows.map((r) => r.eventId));
+}
+
+/**
+ * The effect of an event whose inbox row this transaction has just written. Parents a membership
+ * needs are fetched from WorkOS first; if that (or validation) fails, the inbox row is removed
+ * again, so nothing of the event stays behind and the message is retried.
+ */
+export async function applyClaimed(
+  ex: Executor,
+  event: EventEnvelope,
+  deps: ApplyDeps,
+): Promise<ApplyResult> {
+  let plan: Plan;
+  try {
+    plan = await planEvent(ex, event, deps);
+  } catch (error) {
+    await ex.delete(processedEvents).where(eq(processedEvents.eventId, event.id));
+    throw error;
   }
-  return { outcome, parentsFetched: plan.parentsFetched };
+  if (!plan.effect) return { outcome: 'ignored', parentsFetched: plan.parentsFetched };
+  return { outcome: await plan.effect(ex), parentsFetched: plan.parentsFetched };
+}
+
+/** Marks events whose effect found a newer state (or a tombstone) as `stale` in the inbox. */
+export async function recordStale(ex: Executor, eventIds: string[]): Promise<void> {
+  if (!eventIds.length) return;
+  await ex
+    .update(processedEvents)
+    .set({ outcome: 'stale' })
+    .where(inArray(processedEvents.eventId, eventIds));
 }
 
 function eventTime(value: string | undefined): Date | null {
@@ -109,7 +148,6 @@ async function planEvent(ex: Executor, event: EventEnvelope, deps: ApplyDeps): P
       };
     }
     case 'session': {
-      if (action !== 'revoked') return { effect: null, parentsFetched: 0 };
       const data = parseData(sessionData, event);
       return {
         effect: async (x) => {
@@ -143,7 +181,7 @@ function splitType(type: string): [string, string] {
   const action = type.slice(dot + 1);
   if (dot < 0) return ['other', ''];
   if (kind === 'organization_domain') return DOMAIN_ACTIONS.has(action) ? [kind, action] : ['other', ''];
-  if (kind === 'session') return [kind, action];
+  if (kind === 'session') return action === 'revoked' ? [kind, action] : ['other', ''];
   if (['user', 'organization', 'organization_membership'].includes(kind) && SYNCED_ACTIONS.has(action)) {
     return [kind, action];
   }

@@ -3,9 +3,9 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { type ApplyResult, applyEvent } from './apply';
+import { type ApplyResult, applyClaimed, applyEvent, claimEvents, recordStale } from './apply';
 import { SyncError } from './errors';
-import { parseEnvelope } from './events';
+import { type EventEnvelope, parseEnvelope } from './events';
 import type { ParentSource } from './parents';
 
 export type SyncWorkerDeps = {
@@ -81,6 +81,17 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
   async function shared(event: SQSEvent, context?: Context): Promise<BatchReport> {
     return deps.db.transaction(async (tx) => {
       const records: RecordReport[] = [];
+      const envelopes = new Map<string, EventEnvelope>();
+      for (const record of event.Records) {
+        try {
+          envelopes.set(record.messageId, parseEnvelope(record.body));
+        } catch {
+          // Reported by the record handler below.
+        }
+      }
+      // One statement writes every inbox row of the batch; duplicates come back unclaimed.
+      const claimed = await claimEvents(tx, [...envelopes.values()]);
+      const stale: string[] = [];
       let aborted: unknown;
       const response = await processPartialResponse(
         event,
@@ -88,7 +99,17 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
           if (aborted) throw new SharedBatchAborted(aborted);
           const report: RecordReport = { messageId: record.messageId, ok: false, code: 'PENDING' };
           try {
-            const result = await applyRecord(tx, record, report);
+            const envelope = envelopes.get(record.messageId) ?? parseEnvelope(record.body);
+            report.eventId = envelope.id;
+            report.eventType = envelope.event;
+            let result: ApplyResult;
+            if (claimed.delete(envelope.id)) {
+              result = await applyClaimed(tx, envelope, applyDeps);
+              if (result.outcome === 'stale') stale.push(envelope.id);
+            } else {
+              // A second copy in this batch, or an event whose first copy failed here: the inbox decides.
+              result = await applyEvent(tx, envelope, applyDeps);
+            }
             records.push({ ...report, ok: true, result });
           } catch (error) {
             if (!(error instanceof SyncError)) aborted = error;
@@ -100,6 +121,7 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
         options(context),
       );
       if (aborted) throw new SharedBatchAborted(aborted);
+      await recordStale(tx, stale);
       return { response, records, mode: 'shared' as const };
     });
   }
