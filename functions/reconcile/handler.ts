@@ -38,7 +38,7 @@ const reconciler = makeReconciler({
   metrics,
 });
 
-export const handler = (_event: ScheduledEvent, context: Context) => {
+export const handler = async (_event: ScheduledEvent, context: Context) => {
   logger.addContext(context);
   return reconciler.run({ remainingMs: () => context.getRemainingTimeInMillis() });
 };

@@ -24,7 +24,12 @@ const WEBHOOK_SECRET = 'whsec_reconcile_tests';
  * event source would, and optionally the webhook function behind a local HTTP API that the
  * emulator delivers signed webhooks to.
  */
-export async function startSyncStack(options: { webhooks?: boolean } = {}) {
+export async function startSyncStack(
+  options: {
+    webhooks?: boolean /** Fills WorkOS before any webhook endpoint exists. */;
+    seed?: (e: Emulator) => void;
+  } = {},
+) {
   const [t, emulator, queue] = await Promise.all([
     createTestDatabase(),
     startEmulator({ webhookRetry: { attempts: 3, baseDelayMs: 50, timeoutMs: 5000 } }),
@@ -55,6 +60,7 @@ export async function startSyncStack(options: { webhooks?: boolean } = {}) {
     onError: (error) => workerErrors.push(error),
   });
 
+  options.seed?.(emulator);
   let api: Server | undefined;
   if (options.webhooks) {
     const webhook = makeWebhookHandler({
