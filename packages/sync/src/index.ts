@@ -1,4 +1,12 @@
-export { type ApplyDeps, type ApplyResult, applyEvent, type Outcome } from './apply';
+export {
+  type ApplyDeps,
+  type ApplyResult,
+  applyClaimed,
+  applyEvent,
+  claimEvents,
+  type Outcome,
+  recordStale,
+} from './apply';
 export { InvalidEventError, ParentUnavailableError, SyncError, type SyncErrorCode } from './errors';
 export { type EventEnvelope, eventEnvelope, parseEnvelope } from './events';
 export type { ParentSource } from './parents';

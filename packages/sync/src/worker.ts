@@ -73,7 +73,7 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
       eventId,
       eventType,
       code,
-      error: error instanceof SyncError ? error.message : error,
+      error: safeError(error),
     });
     return { messageId, eventId, eventType, ok: false, code };
   }
@@ -152,7 +152,7 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
       return await shared(event, context);
     } catch (error) {
       deps.logger?.warn('batch transaction rolled back; applying each record on its own', {
-        error: error instanceof SharedBatchAborted ? error.cause : error,
+        error: safeError(error instanceof SharedBatchAborted ? error.cause : error),
       });
       return isolated(event, context);
     }
@@ -193,3 +193,21 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
 }
 
 export type SyncWorker = ReturnType<typeof makeSyncWorker>;
+
+/**
+ * An error as logs may carry it: name, message and database error code. A failed query's own
+ * message lists its parameters (emails, names), so the driver's underlying error is logged instead.
+ */
+function safeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const inner =
+    error.message.startsWith('Failed query:') && error.cause instanceof Error ? error.cause : error;
+  const code = (inner as { code?: unknown }).code;
+  const cause = error instanceof SyncError && error.cause instanceof Error ? error.cause : undefined;
+  return {
+    name: inner.name,
+    message: inner.message.split('\n')[0],
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(cause ? { cause: { name: cause.name, message: cause.message.split('\n')[0] } } : {}),
+  };
+}
