@@ -3,7 +3,7 @@ import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
@@ -15,6 +15,23 @@ export const repoRoot = path.resolve(import.meta.dirname, '..');
  */
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+/**
+ * The esbuild settings of every house function. Exported so the benchmark builds byte-identical
+ * bundles with esbuild's API (bench/bundles.ts) instead of a copy that could drift.
+ */
+export const bundlingOptions = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_BANNER,
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  // The nodejs22.x runtime ships AWS SDK v3: keeping it out makes bundles small and fast to load.
+  externalModules: ['@aws-sdk/*'],
+  logLevel: LogLevel.WARNING,
+} satisfies BundlingOptions;
 
 export type AppFunctionProps = {
   /** Entry file relative to the repository root, e.g. `functions/auth/handler.ts` (exports `handler`). */
@@ -64,16 +81,7 @@ export class AppFunction extends NodejsFunction {
           }
         : {}),
       bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // The nodejs22.x runtime ships AWS SDK v3: keeping it out makes bundles small and fast to load.
-        externalModules: ['@aws-sdk/*'],
-        logLevel: LogLevel.WARNING,
+        ...bundlingOptions,
         ...(afterBundling
           ? {
               commandHooks: {
