@@ -237,8 +237,10 @@ export class Alarms extends Construct {
         ],
         [
           graph('Sessions', [m('CallbackFailed'), m('RefreshOutcome')]),
-          graph('Reconcile lag (s) and backfill', [
+          graph('Reconcile and backfill', [
             m('ReconcileLagSeconds', 'MAX'),
+            m('ReconcileEventsEnqueued'),
+            m('ReconcileRetries'),
             m('BackfillApplied'),
             m('BackfillTombstoned'),
           ]),

@@ -148,6 +148,10 @@ describe('alarms', () => {
       'EventsFailed',
       'ParentsFetched',
       'ReconcileLagSeconds',
+      'ReconcileEventsEnqueued',
+      'ReconcileRetries',
+      'BackfillApplied',
+      'BackfillTombstoned',
       'CallbackFailed',
       'RefreshOutcome',
     ]) {
