@@ -18,7 +18,10 @@ export type LocalQueue = {
 export async function startLocalQueue(
   options: { port?: number; visibilityTimeoutSeconds?: number; maxReceiveCount?: number } = {},
 ): Promise<LocalQueue> {
-  const server = await startFauxqs({ port: options.port ?? 0, logger: false, host: '127.0.0.1' });
+  // No `host`: with one, fauxqs builds `http://sqs.<region>.<host>:<port>/...` queue URLs, and
+  // `sqs.us-east-1.127.0.0.1` is not a valid URL host (its last label is numeric), so QUEUE_URL fails
+  // config validation. Without it the URL is `http://127.0.0.1:<port>/000000000000/<name>`.
+  const server = await startFauxqs({ port: options.port ?? 0, logger: false });
   const endpoint = `http://127.0.0.1:${server.port}`;
   const dlq = server.createQueue('sync-dlq', { attributes: { MessageRetentionPeriod: '1209600' } });
   const queue = server.createQueue('sync-queue', {
