@@ -44,7 +44,8 @@ export class BackfillError extends Error {
     message: string,
     options: { cause?: unknown } = {},
   ) {
-    super(message, { cause: options.cause });
+    // The code leads the message: an operator invoking the function sees it in errorMessage.
+    super(`${code}: ${message}`, { cause: options.cause });
     this.name = 'BackfillError';
   }
 }
@@ -446,7 +447,12 @@ export function makeBackfill(deps: BackfillDeps) {
       result.complete = true;
     } catch (error) {
       if (!(error instanceof OutOfTime)) {
-        deps.logger?.error('backfill stopped', { mode, imported: result.imported, error });
+        deps.logger?.error('backfill stopped', {
+          code: error instanceof BackfillError ? error.code : 'INTERNAL_ERROR',
+          mode,
+          imported: result.imported,
+          error,
+        });
         throw error;
       }
       deps.logger?.info('backfill paused: time budget reached; invoke again to resume', { mode });

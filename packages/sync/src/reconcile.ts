@@ -46,7 +46,8 @@ export class ReconcileError extends Error {
     message: string,
     options: { cause?: unknown } = {},
   ) {
-    super(message, { cause: options.cause });
+    // The code leads the message: an operator invoking the function sees it in errorMessage.
+    super(`${code}: ${message}`, { cause: options.cause });
     this.name = 'ReconcileError';
   }
 }

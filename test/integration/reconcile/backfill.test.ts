@@ -59,7 +59,7 @@ function backfill(overrides: Partial<BackfillDeps> = {}) {
 
 const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
 
-describe('backfill: import', () => {
+describe('backfill: import', { timeout: 90_000 }, () => {
   it('imports 500 users, 50 organizations and 1,000 memberships', async () => {
     const result = await backfill().run({ mode: 'import' });
     expect(result.complete).toBe(true);
@@ -102,10 +102,10 @@ describe('backfill: import', () => {
     } finally {
       await fresh.drop();
     }
-  }, 120_000);
+  });
 });
 
-describe('backfill: alongside webhooks', () => {
+describe('backfill: alongside webhooks', { timeout: 90_000 }, () => {
   it('ends at the WorkOS state while webhooks apply changes during the import', async () => {
     // Start from an empty database, as a new install would.
     await s.t.db.delete(organizationMemberships);
@@ -144,10 +144,10 @@ describe('backfill: alongside webhooks', () => {
     expect(s.reports.filter((r) => r.ok && r.result.outcome === 'applied').length).toBeGreaterThan(60);
     // The order guard kept whichever state was newer, whoever wrote last.
     expect(await databaseState(s.t)).toEqual(emulatorState(s.emulator));
-  }, 60_000);
+  });
 });
 
-describe('backfill: full reconciliation', () => {
+describe('backfill: full reconciliation', { timeout: 90_000 }, () => {
   beforeEach(async () => {
     await s.drain();
     s.emulator.webhooks.pause();
@@ -198,7 +198,7 @@ describe('backfill: full reconciliation', () => {
   });
 });
 
-describe('backfill: WorkOS errors', () => {
+describe('backfill: WorkOS errors', { timeout: 90_000 }, () => {
   beforeEach(() => s.emulator.faults.clear());
 
   it('retries 429 and 5xx with backoff and completes', async () => {
@@ -239,12 +239,12 @@ describe('backfill: WorkOS errors', () => {
   });
 });
 
-describe('backfill: invocation', () => {
+describe('backfill: invocation', { timeout: 90_000 }, () => {
   it('rejects an unknown mode or field before touching anything', () => {
     expect(() => parseBackfillRequest({ mode: 'everything' })).toThrow(
       expect.objectContaining({ code: 'INVALID_REQUEST' }),
     );
-    expect(() => parseBackfillRequest({ mode: 'full', dryRun: true })).toThrow(/INVALID_REQUEST|expected/);
+    expect(() => parseBackfillRequest({ mode: 'full', dryRun: true })).toThrow(/^INVALID_REQUEST: .*dryRun/);
     expect(parseBackfillRequest(undefined)).toEqual({ mode: 'import', restart: false });
   });
 
@@ -280,5 +280,5 @@ describe('backfill: invocation', () => {
     } finally {
       await fresh.drop();
     }
-  }, 120_000);
+  });
 });
