@@ -232,6 +232,26 @@ describe('reconcile: failures', () => {
   });
 });
 
+describe('reconcile: overlapping runs', () => {
+  it('never moves the cursor backwards when two runs overlap', async () => {
+    s.emulator.webhooks.pause();
+    churn('overlap');
+    const runs = await Promise.allSettled([
+      reconciler({ pageSize: 3 }).run(),
+      reconciler({ pageSize: 3 }).run(),
+    ]);
+    for (const run of runs) {
+      if (run.status === 'rejected') expect(run.reason).toMatchObject({ code: 'CURSOR_CONFLICT' });
+    }
+    expect(runs.some((r) => r.status === 'fulfilled')).toBe(true);
+    // Whoever lost stopped; a later run finds the cursor at the head, never behind it.
+    const after = await reconciler().run();
+    expect(after.cursorAfter).toBe(lastEventId());
+    await s.drain();
+    expect(await databaseState(s.t)).toEqual(emulatorState(s.emulator));
+  });
+});
+
 describe('reconcile: first run', () => {
   it('reads only the lookback window when there is no cursor yet', async () => {
     await setCursor(null);
