@@ -16,9 +16,7 @@ beforeAll(async () => {
     WORKOS_API_HOSTNAME: s.emulator.hostname,
     WORKOS_API_PORT: String(s.emulator.port),
     WORKOS_API_HTTPS: 'false',
-    // fauxqs names queues `http://sqs.<region>.127.0.0.1:<port>/...`, which is not a valid URL (a
-    // dotted name ending in an IPv4 address); SQS finds the queue by its path, the host is unused.
-    QUEUE_URL: s.queue.queueUrl.replace('.127.0.0.1:', '.localhost:'),
+    QUEUE_URL: s.queue.queueUrl,
     SQS_ENDPOINT: s.queue.endpoint,
     RECONCILE_LOOKBACK_HOURS: '1',
   });
