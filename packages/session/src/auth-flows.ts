@@ -13,12 +13,12 @@ import type { Logger, Metrics } from '@app/telemetry';
 import { MetricUnit } from '@app/telemetry';
 import { type AuthenticationResponse, RateLimitExceededException, type WorkOS } from '@workos-inc/node';
 import { and, eq, isNull } from 'drizzle-orm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHOICE_PAGE_CSP, organizationChoicePage } from './choice-page';
 import { clearCookie, PENDING_COOKIE, PKCE_COOKIE_PREFIX, SESSION_COOKIE, serializeCookie } from './cookies';
 import { LOGIN_FLOW_TTL_SECONDS, openFlow, randomToken, sameToken, sealFlow } from './flow-state';
 import { decodeClaims } from './jwt';
-import { sessionOf } from './middleware';
+import { sessionOf, tenantOf } from './middleware';
 import { sanitizeReturnTo } from './return-to';
 import type { Sessions } from './sessions';
 import { fetchOrganizationSnapshot, recordOrganization, recordSignIn } from './sign-in-sync';
@@ -31,6 +31,8 @@ export type AuthFlowsOptions = {
   /** WORKOS_REDIRECT_URI: this API's /auth/callback. */
   redirectUri: string;
   allowedRedirectOrigins?: readonly string[];
+  /** TENANT_BASE_DOMAIN: a login from `<slug>.<base>` asks WorkOS for that organization. */
+  tenantBaseDomain?: string | undefined;
   logger?: Logger;
   metrics?: Metrics;
 };
@@ -108,7 +110,11 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
       });
     }
     const q = parsed.data;
-    const returnTo = sanitizeReturnTo(q.returnTo, allowed);
+    const tenant = await loginTenant(event);
+    const organizationId = q.organizationId ?? tenant?.workosOrgId;
+    let returnTo = sanitizeReturnTo(q.returnTo, tenant ? [...allowed, tenant.origin] : allowed);
+    // The callback lands on the API domain: send the browser back to the tenant it came from.
+    if (tenant && returnTo.startsWith('/')) returnTo = `${tenant.origin}${returnTo}`;
     const nonce = randomToken();
     const exp = now() + LOGIN_FLOW_TTL_SECONDS * 1000;
     const pkce = await workos.pkce.generate();
@@ -117,7 +123,7 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
         kind: 'state',
         nonce,
         returnTo,
-        ...(q.organizationId ? { organizationId: q.organizationId } : {}),
+        ...(organizationId ? { organizationId } : {}),
         exp,
       },
       password,
@@ -130,11 +136,27 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
       state,
       codeChallenge: pkce.codeChallenge,
       codeChallengeMethod: 'S256',
-      ...(q.organizationId ? { organizationId: q.organizationId } : {}),
+      ...(organizationId ? { organizationId } : {}),
       ...(q.screenHint ? { screenHint: q.screenHint } : {}),
       ...(q.loginHint ? { loginHint: q.loginHint } : {}),
     });
     return redirect(url, { cookies: [flowCookie(`${PKCE_COOKIE_PREFIX}${nonce}`, verifier, '/auth')] });
+  }
+
+  /**
+   * The tenant a login comes from (its Host is `<slug>.<base>`): its origin, and the WorkOS id of
+   * the organization with that slug when there is one (an unknown slug signs in unscoped).
+   */
+  async function loginTenant(event: HttpEvent) {
+    const slug = tenantOf(event, options.tenantBaseDomain);
+    if (!slug) return undefined;
+    const [org] = await db
+      .select({ workosOrgId: organizations.workosOrgId })
+      .from(organizations)
+      .where(and(eq(organizations.slug, slug), isNull(organizations.deletedAt)))
+      .limit(1);
+    const host = String(event.headers?.host).trim().toLowerCase().replace(/\.$/, '');
+    return { workosOrgId: org?.workosOrgId, origin: `${settings.secure ? 'https' : 'http'}://${host}` };
   }
 
   /** Maps a failed WorkOS exchange (code or organization selection) to an HttpError. */

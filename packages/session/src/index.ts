@@ -18,6 +18,9 @@ export {
   requireSession,
   type SessionContext,
   sessionOf,
+  tenantOf,
+  tenantSelector,
+  tenantSlugFromHost,
 } from './middleware';
 export {
   makeProfile,

@@ -106,6 +106,45 @@ export function requireSession(options: {
 export type OrganizationSelector = { slug: string } | { workosOrgId: string } | undefined;
 
 /**
+ * The tenant a request's Host names under the base domain: `acme.app.example.com` -> `acme`.
+ * Only the Host header counts: API Gateway sets it from the custom domain the request came in on,
+ * while X-Forwarded-Host and the like are whatever the client sent, so they are ignored. The base
+ * itself, names deeper than one label, other domains and labels that are not slugs name no tenant.
+ */
+export function tenantSlugFromHost(
+  host: string | undefined,
+  baseDomain: string | undefined,
+): string | undefined {
+  if (!host || !baseDomain) return undefined;
+  const hostname = tenantHostname(host);
+  const base = baseDomain.trim().toLowerCase().replace(/^\.+/, '').replace(/\.$/, '');
+  if (!base || !hostname.endsWith(`.${base}`)) return undefined;
+  const label = hostname.slice(0, -(base.length + 1));
+  return /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(label) ? label : undefined;
+}
+
+/** The Host header lower-cased, without port or trailing dot. */
+function tenantHostname(host: string): string {
+  return host.trim().toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+}
+
+/** The tenant slug of a request (see tenantSlugFromHost), from its Host header only. */
+export function tenantOf(event: HttpEvent, baseDomain: string | undefined): string | undefined {
+  return tenantSlugFromHost(event.headers?.host, baseDomain);
+}
+
+/**
+ * A `select` for requireOrganization: a request on `<slug>.<baseDomain>` is scoped to that
+ * organization; any other Host falls back to the session's organization.
+ */
+export function tenantSelector(baseDomain: string | undefined) {
+  return (event: HttpEvent): OrganizationSelector => {
+    const slug = tenantOf(event, baseDomain);
+    return slug ? { slug } : undefined;
+  };
+}
+
+/**
  * Requires the request to be scoped to an organization the caller is an active member of, by the
  * local (synced) membership. The organization is the session's, unless `select` names another for
  * this request (e.g. from a tenant subdomain). Use after requireSession. Fails with:

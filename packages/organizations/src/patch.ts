@@ -1,0 +1,55 @@
+import { type FieldIssue, httpError } from '@app/http';
+import * as z from 'zod';
+
+/** Largest `settings` object accepted, measured as its JSON text in UTF-8. */
+export const SETTINGS_MAX_BYTES = 16 * 1024;
+
+const hostname = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253)
+  .regex(
+    /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+    'must be a hostname such as example.com (no scheme, port or path)',
+  );
+
+const logoUrl = z
+  .url({ protocol: /^https?$/, hostname: z.regexes.domain, error: 'must be an http(s) URL' })
+  .max(2048);
+
+const settings = z
+  .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
+  .refine((value) => Buffer.byteLength(JSON.stringify(value), 'utf8') <= SETTINGS_MAX_BYTES, {
+    message: `must be at most ${SETTINGS_MAX_BYTES} bytes as JSON`,
+  });
+
+/**
+ * PATCH /organizations/{slug}: only the fields this app owns. WorkOS-owned ones (name, roles,
+ * memberships) are not editable here, so they are refused like any other unknown field.
+ */
+export const organizationPatchSchema = z
+  .object({
+    logoUrl: logoUrl.nullable().optional(),
+    settings: settings.nullable().optional(),
+    domain: hostname.nullable().optional(),
+  })
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'nothing to update', path: [] });
+
+export type OrganizationPatch = z.infer<typeof organizationPatchSchema>;
+
+/** Validates a PATCH body; 400 VALIDATION_FAILED naming each bad or unknown field. */
+export function parseOrganizationPatch(body: unknown): OrganizationPatch {
+  const parsed = organizationPatchSchema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const fields: FieldIssue[] = parsed.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          field: key,
+          message: key === 'name' ? 'is managed in WorkOS and cannot be changed here' : 'unknown field',
+        }))
+      : [{ field: issue.path.map(String).join('.') || '(body)', message: issue.message }],
+  );
+  throw httpError('VALIDATION_FAILED', 'Invalid organization update', { fields });
+}
