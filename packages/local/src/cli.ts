@@ -1,7 +1,11 @@
 import { startLocalStack } from './stack';
 
 const started = performance.now();
-const stack = await startLocalStack({ log: (line) => console.log(`  ${line}`) });
+// LOCAL_DATA_DIR (with PORT and WORKOS_EMULATOR_PORT) lets a second copy, or a test, run beside the usual one.
+const stack = await startLocalStack({
+  log: (line) => console.log(`  ${line}`),
+  ...(process.env.LOCAL_DATA_DIR ? { dataDir: process.env.LOCAL_DATA_DIR } : {}),
+});
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 console.log(`
   Local stack ready in ${seconds} s

@@ -28,7 +28,7 @@ export type LocalStackOptions = {
   dataDir?: string;
   /** Environment overrides: DATABASE_URL, QUEUE_URL, SQS_ENDPOINT, WORKOS_* as documented. */
   env?: Record<string, string | undefined>;
-  /** WorkOS emulator port when the emulator is used (default 4100; 0 = any free port). */
+  /** WorkOS emulator port when the emulator is used (WORKOS_EMULATOR_PORT, default 4100; 0 = any free port). */
   emulatorPort?: number;
   /** Reconcile interval; 0 disables the timer. */
   reconcileEveryMs?: number;
@@ -144,7 +144,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log('workos     real WorkOS (WORKOS_API_KEY is set)');
     } else {
       emulator = await startEmulator({
-        port: options.emulatorPort ?? 4100,
+        port: options.emulatorPort ?? Number(given.WORKOS_EMULATOR_PORT ?? 4100),
         seed: demoSeed,
         webhooks: [{ endpointUrl: `${url}/webhooks/workos`, secret: LOCAL_WEBHOOK_SECRET }],
         webhookRetry: { attempts: 5, baseDelayMs: 500, timeoutMs: 10_000 },
