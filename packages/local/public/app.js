@@ -1,0 +1,394 @@
+// The demo front end: plain DOM, same-origin fetches to the API, no framework and no build.
+// Data from the API only ever reaches the page through textContent/value, never as markup.
+
+const ADMIN_ROLES = new Set(['ADMIN', 'OWNER']);
+
+const byId = (id) => {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`missing #${id}`);
+  return element;
+};
+
+class ApiError extends Error {
+  constructor(status, error) {
+    super(error.message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = error.code;
+    this.fields = error.fields ?? [];
+  }
+}
+
+/** One call to the API: the `{ success, data }` envelope unwrapped, its error thrown as ApiError. */
+async function api(method, path, body) {
+  const headers = { accept: 'application/json' };
+  const init = { method, headers, credentials: 'same-origin' };
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  let payload = null;
+  try {
+    payload = await response.json();
+  } catch {
+    // Not JSON (e.g. a proxy error page): reported below by status.
+  }
+  if (response.ok && payload?.success) return payload.data;
+  throw new ApiError(
+    response.status,
+    payload?.error ?? { code: `HTTP_${response.status}`, message: `Request failed (${response.status})` },
+  );
+}
+
+const state = { me: null, organization: null, membersCursor: null };
+
+function show(id, visible) {
+  byId(id).hidden = !visible;
+}
+
+function banner(message) {
+  const element = byId('banner');
+  element.textContent = message ?? '';
+  element.hidden = !message;
+}
+
+const fullName = (person) =>
+  [person.firstName, person.lastName].filter(Boolean).join(' ') || person.email || '(no name)';
+
+function setImage(id, url) {
+  const image = byId(id);
+  if (url) image.src = url;
+  else image.removeAttribute('src');
+  image.hidden = !url;
+}
+
+// ---- forms: field errors and status ----
+
+function clearErrors(form) {
+  for (const element of form.querySelectorAll('.field-error')) element.textContent = '';
+  form.querySelector('.status').textContent = '';
+}
+
+function showError(form, error) {
+  const status = form.querySelector('.status');
+  const fields = error instanceof ApiError ? error.fields : [];
+  for (const issue of fields) {
+    const slot =
+      form.querySelector(`.field-error[data-field="${CSS.escape(issue.field)}"]`) ??
+      form.querySelector('.field-error[data-field="(body)"]');
+    slot.textContent = slot.textContent ? `${slot.textContent}; ${issue.message}` : issue.message;
+  }
+  status.textContent = error instanceof ApiError ? `${error.code}: ${error.message}` : String(error);
+  status.className = 'status error';
+}
+
+function showSaved(form, message) {
+  const status = form.querySelector('.status');
+  status.textContent = message;
+  status.className = 'status';
+}
+
+class FieldError extends Error {
+  constructor(field, message) {
+    super(message);
+    this.name = 'FieldError';
+    this.field = field;
+  }
+}
+
+/** A textarea holding a JSON object; empty means null. */
+function readJsonObject(field, text) {
+  if (!text.trim()) return null;
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new FieldError(field, 'is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new FieldError(field, 'must be a JSON object');
+  }
+  return value;
+}
+
+const pretty = (value) => (value && Object.keys(value).length ? JSON.stringify(value, null, 2) : '');
+const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+async function submitting(form, work) {
+  clearErrors(form);
+  const button = form.querySelector('button[type="submit"]');
+  button.disabled = true;
+  try {
+    await work();
+  } catch (error) {
+    if (error instanceof FieldError) {
+      showError(
+        form,
+        new ApiError(400, { code: 'VALIDATION_FAILED', message: 'Check the form', fields: [error] }),
+      );
+    } else {
+      showError(form, error);
+      if (error instanceof ApiError && error.status === 401) await refresh();
+    }
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---- profile ----
+
+function renderProfile(user) {
+  byId('who').textContent = user.email;
+  byId('profile-name').textContent = fullName(user);
+  byId('profile-email').textContent = user.email;
+  setImage('avatar', user.avatarUrl);
+  const form = byId('profile-form');
+  form.elements.avatarUrl.value = user.avatarUrl ?? '';
+  form.elements.bio.value = user.bio ?? '';
+  form.elements.timezone.value = user.timezone ?? '';
+  form.elements.preferences.value = pretty(user.preferences);
+}
+
+/** Only the fields that changed, so an untouched field never fails validation. */
+function profilePatch(form, user) {
+  const patch = {};
+  const avatarUrl = form.elements.avatarUrl.value.trim() || null;
+  if (avatarUrl !== (user.avatarUrl ?? null)) patch.avatarUrl = avatarUrl;
+  const bio = form.elements.bio.value || null;
+  if (bio !== (user.bio ?? null)) patch.bio = bio;
+  const timezone = form.elements.timezone.value.trim();
+  if (timezone && timezone !== user.timezone) patch.timezone = timezone;
+  const preferences = readJsonObject('preferences', form.elements.preferences.value);
+  if (!same(preferences ?? {}, user.preferences ?? {})) patch.preferences = preferences;
+  return patch;
+}
+
+async function saveProfile(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  await submitting(form, async () => {
+    const patch = profilePatch(form, state.me.user);
+    if (Object.keys(patch).length === 0) {
+      showSaved(form, 'Nothing changed');
+      return;
+    }
+    const user = await api('PATCH', '/me', patch);
+    state.me.user = { ...state.me.user, ...user };
+    renderProfile(state.me.user);
+    showSaved(form, 'Saved');
+  });
+}
+
+// ---- session and organization switcher ----
+
+function currentMembership(me) {
+  return me.memberships.find((m) => m.organization.workosOrgId === me.session.organizationId);
+}
+
+function renderSession(me) {
+  const { session } = me;
+  const membership = currentMembership(me);
+  byId('session-org').textContent = membership
+    ? `${membership.organization.name} (${session.organizationId})`
+    : (session.organizationId ?? 'none');
+  byId('session-role').textContent = session.role ?? '—';
+  byId('session-permissions').textContent = session.permissions?.length
+    ? session.permissions.join(', ')
+    : '—';
+  byId('session-impersonator').textContent = session.impersonator
+    ? `${session.impersonator.email}${session.impersonator.reason ? ` (${session.impersonator.reason})` : ''}`
+    : '—';
+  byId('session-expires').textContent = session.expiresAt
+    ? new Date(session.expiresAt).toLocaleString()
+    : '—';
+
+  const select = byId('org-switcher');
+  select.replaceChildren();
+  if (!membership) {
+    const none = new Option('Choose an organization…', '', true, true);
+    none.disabled = true;
+    select.add(none);
+  }
+  for (const m of me.memberships) {
+    const option = new Option(`${m.organization.name} (${m.role.toLowerCase()})`, m.organization.workosOrgId);
+    option.selected = m === membership;
+    select.add(option);
+  }
+  show('switcher-field', me.memberships.length > 0);
+}
+
+async function switchOrganization(event) {
+  const select = event.currentTarget;
+  const organizationId = select.value;
+  if (!organizationId) return;
+  select.disabled = true;
+  try {
+    await api('POST', '/auth/switch-organization', { organizationId });
+    banner('');
+    await refresh();
+  } catch (error) {
+    banner(error instanceof ApiError ? `Could not switch: ${error.code}: ${error.message}` : String(error));
+    if (state.me) renderSession(state.me);
+  } finally {
+    select.disabled = false;
+  }
+}
+
+// ---- organization page ----
+
+function renderOrganization(org) {
+  byId('org-title').textContent = org.name;
+  setImage('org-logo', org.logoUrl);
+  byId('org-slug').textContent = org.slug;
+  byId('org-domain').textContent = org.domain ?? '—';
+  byId('org-role').textContent = org.role ?? '—';
+  byId('org-settings').textContent = pretty(org.settings) || '{}';
+  const form = byId('org-form');
+  form.hidden = !ADMIN_ROLES.has(String(org.role ?? '').toUpperCase());
+  form.elements.logoUrl.value = org.logoUrl ?? '';
+  form.elements.domain.value = org.domain ?? '';
+  form.elements.settings.value = pretty(org.settings);
+}
+
+function appendMembers(members) {
+  const body = byId('members').tBodies[0];
+  for (const member of members) {
+    const row = body.insertRow();
+    for (const text of [fullName(member), member.email, member.role, member.status]) {
+      row.insertCell().textContent = text ?? '';
+    }
+  }
+}
+
+async function loadMembers(slug, cursor) {
+  const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+  const page = await api('GET', `/organizations/${encodeURIComponent(slug)}/members${query}`);
+  if (!cursor) byId('members').tBodies[0].replaceChildren();
+  appendMembers(page.members);
+  state.membersCursor = page.nextCursor ?? null;
+  show('members-more', Boolean(state.membersCursor));
+}
+
+async function loadOrganization(me) {
+  const membership = currentMembership(me);
+  state.organization = null;
+  show('organization', Boolean(membership));
+  if (!membership) return;
+  const slug = membership.organization.slug;
+  byId('org-title').textContent = membership.organization.name;
+  show('org-error', false);
+  show('org-details', true);
+  try {
+    const [org] = await Promise.all([
+      api('GET', `/organizations/${encodeURIComponent(slug)}`),
+      loadMembers(slug, null),
+    ]);
+    state.organization = org;
+    renderOrganization(org);
+  } catch (error) {
+    show('org-details', false);
+    const message = byId('org-error');
+    message.textContent =
+      error instanceof ApiError
+        ? `Could not load the organization: ${error.code}: ${error.message}`
+        : String(error);
+    message.hidden = false;
+  }
+}
+
+async function moreMembers() {
+  if (!state.organization || !state.membersCursor) return;
+  try {
+    await loadMembers(state.organization.slug, state.membersCursor);
+  } catch (error) {
+    banner(String(error.message ?? error));
+  }
+}
+
+function organizationPatch(form, org) {
+  const patch = {};
+  const logoUrl = form.elements.logoUrl.value.trim() || null;
+  if (logoUrl !== (org.logoUrl ?? null)) patch.logoUrl = logoUrl;
+  const domain = form.elements.domain.value.trim() || null;
+  if (domain !== (org.domain ?? null)) patch.domain = domain;
+  const settings = readJsonObject('settings', form.elements.settings.value) ?? {};
+  if (!same(settings, org.settings ?? {})) patch.settings = settings;
+  return patch;
+}
+
+async function saveOrganization(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const org = state.organization;
+  if (!org) return;
+  await submitting(form, async () => {
+    const patch = organizationPatch(form, org);
+    if (Object.keys(patch).length === 0) {
+      showSaved(form, 'Nothing changed');
+      return;
+    }
+    const updated = await api('PATCH', `/organizations/${encodeURIComponent(org.slug)}`, patch);
+    state.organization = { ...org, ...updated };
+    renderOrganization(state.organization);
+    showSaved(form, 'Saved');
+  });
+}
+
+// ---- sign out ----
+
+async function signOut() {
+  const button = byId('sign-out');
+  button.disabled = true;
+  try {
+    const returnTo = encodeURIComponent(`${location.origin}/`);
+    const { logoutUrl } = await api('POST', `/auth/logout?returnTo=${returnTo}`);
+    location.assign(logoutUrl);
+  } catch (error) {
+    button.disabled = false;
+    banner(error instanceof ApiError ? `Sign out failed: ${error.message}` : String(error));
+  }
+}
+
+// ---- page ----
+
+async function refresh() {
+  try {
+    const me = await api('GET', '/me');
+    state.me = me;
+    renderProfile(me.user);
+    renderSession(me);
+    show('signed-out', false);
+    show('signed-in', true);
+    show('sign-out', true);
+    await loadOrganization(me);
+  } catch (error) {
+    state.me = null;
+    byId('who').textContent = '';
+    show('signed-in', false);
+    show('sign-out', false);
+    show('switcher-field', false);
+    show('signed-out', true);
+    if (!(error instanceof ApiError && error.status === 401)) {
+      banner(error instanceof ApiError ? `${error.code}: ${error.message}` : String(error));
+    }
+  } finally {
+    show('loading', false);
+    document.body.dataset.ready = state.me ? 'signed-in' : 'signed-out';
+  }
+}
+
+function start() {
+  const zones = byId('timezones');
+  for (const zone of Intl.supportedValuesOf?.('timeZone') ?? []) zones.append(new Option(zone));
+  const error = new URLSearchParams(location.search).get('error');
+  if (error) banner(`Sign-in did not complete: ${error}`);
+  byId('profile-form').addEventListener('submit', saveProfile);
+  byId('org-form').addEventListener('submit', saveOrganization);
+  byId('org-switcher').addEventListener('change', switchOrganization);
+  byId('members-more').addEventListener('click', moreMembers);
+  byId('sign-out').addEventListener('click', signOut);
+  return refresh();
+}
+
+start();
