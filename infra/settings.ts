@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Everything that differs between deployments. Values come from CDK context: a flat key given on the

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const csv = z
   .string()
@@ -83,5 +83,3 @@ export function loadConfig<S extends Record<string, z.ZodType>>(
   const variables = [...new Set(problems.map((p) => p.name))];
   throw new ConfigError(`Invalid environment: ${problems.map((p) => p.text).join('; ')}`, variables);
 }
-
-export { z };

@@ -1,7 +1,7 @@
 import { type Database, organizationMemberships, organizations, type User, users } from '@app/db';
 import { type FieldIssue, httpError } from '@app/http';
 import { and, asc, eq, isNull } from 'drizzle-orm';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RequestSession } from './middleware';
 
 export const PREFERENCES_MAX_BYTES = 16 * 1024;

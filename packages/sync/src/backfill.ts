@@ -16,7 +16,7 @@ import {
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { membershipData, organizationData, userData } from './events';
 import { ensureParents, type ParentSource } from './parents';
 import { type RetryPolicy, sleep as realSleep, type WorkOSGet, withRetry } from './reconcile-retry';

@@ -8,7 +8,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { and, eq, isNull } from 'drizzle-orm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type RetryPolicy, sleep as realSleep, type WorkOSGet, withRetry } from './reconcile-retry';
 
 /** sync_state key of the Events API cursor: the id of the last event safely on the queue. */
