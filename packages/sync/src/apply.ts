@@ -61,7 +61,10 @@ export async function applyEvent(ex: Executor, event: EventEnvelope, deps: Apply
  * event must then go through applyClaimed in the same transaction.
  */
 export async function claimEvents(ex: Executor, events: EventEnvelope[]): Promise<Set<string>> {
-  const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+  // Sorted, so two workers claiming overlapping batches lock the inbox rows in the same order.
+  const unique = [...new Map(events.map((e) => [e.id, e])).values()].sort((a, b) =>
+    a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+  );
   if (!unique.length) return new Set();
   const rows = await ex
     .insert(processedEvents)

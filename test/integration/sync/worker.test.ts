@@ -327,3 +327,20 @@ describe('sync worker: sessions, unknown events, duplicates, poison', () => {
     expect(await orgRow('org_nul')).toBeUndefined();
   });
 });
+
+describe('sync worker: two instances at once', () => {
+  it('applies overlapping batches delivered to two workers concurrently exactly once, without failures', async () => {
+    const events = Array.from({ length: 10 }, (_, i) =>
+      body(userEvent('created', { id: `user_conc_${i}`, email: `conc${i}@example.com`, updated_at: at(1) })),
+    );
+    const other = makeSyncWorker({ db: t.db, workos: { userManagement: {}, organizations: {} } as never });
+    const [a, b] = await Promise.all([
+      worker.processBatch(sqsEvent(events)),
+      other.processBatch(sqsEvent([...events].reverse())),
+    ]);
+    expect([...a.response.batchItemFailures, ...b.response.batchItemFailures]).toEqual([]);
+    const outcomes = [...a.records, ...b.records].map((r) => (r.ok ? r.result.outcome : r.code));
+    expect(outcomes.filter((o) => o === 'applied')).toHaveLength(10);
+    expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(10);
+  });
+});
