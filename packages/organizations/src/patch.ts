@@ -34,15 +34,19 @@ export const organizationPatchSchema = z
     settings: settings.nullable().optional(),
     domain: hostname.nullable().optional(),
   })
-  .strict()
-  .refine((patch) => Object.keys(patch).length > 0, { message: 'nothing to update', path: [] });
+  .strict();
 
 export type OrganizationPatch = z.infer<typeof organizationPatchSchema>;
 
 /** Validates a PATCH body; 400 VALIDATION_FAILED naming each bad or unknown field. */
 export function parseOrganizationPatch(body: unknown): OrganizationPatch {
   const parsed = organizationPatchSchema.safeParse(body);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    if (Object.keys(parsed.data).length > 0) return parsed.data;
+    throw httpError('VALIDATION_FAILED', 'Nothing to update', {
+      fields: [{ field: '(body)', message: 'name at least one of logoUrl, settings, domain' }],
+    });
+  }
   const fields: FieldIssue[] = parsed.error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({
