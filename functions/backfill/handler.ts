@@ -2,9 +2,9 @@ import { loadConfig, schemas } from '@app/config';
 import { resolveSecrets } from '@app/config/secrets';
 import { createWorkOS } from '@app/config/workos';
 import { createDb } from '@app/db';
+import { makeBackfill, parseBackfillRequest } from '@app/sync/backfill';
 import { createTelemetry } from '@app/telemetry';
 import type { Context } from 'aws-lambda';
-import { makeBackfill, parseBackfillRequest } from '../../packages/sync/src/backfill';
 
 // Ops-invoked: `{ "mode": "import" | "full", "restart"?: boolean }`. Returns { complete: false }
 // when the time budget ran out: invoke again and it resumes (docs/backfill.md).

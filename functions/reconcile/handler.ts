@@ -3,10 +3,10 @@ import { resolveSecrets } from '@app/config/secrets';
 import { createSqs } from '@app/config/sqs';
 import { createWorkOS } from '@app/config/workos';
 import { createDb } from '@app/db';
+import { makeReconciler } from '@app/sync/reconcile';
 import { createTelemetry } from '@app/telemetry';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import * as z from 'zod';
-import { makeReconciler } from '../../packages/sync/src/reconcile';
 
 // EventBridge schedule -> Events API after the stored cursor -> the sync queue.
 await resolveSecrets();

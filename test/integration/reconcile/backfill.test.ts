@@ -1,15 +1,15 @@
 import { spawn } from 'node:child_process';
 import { organizationMemberships, organizations, processedEvents, users } from '@app/db';
-import type { Emulator } from '@app/workos-emulator';
-import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   BACKFILL_KEYS,
   type BackfillDeps,
   type BackfillError,
   makeBackfill,
   parseBackfillRequest,
-} from '../../../packages/sync/src/backfill';
+} from '@app/sync/backfill';
+import type { Emulator } from '@app/workos-emulator';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { allRows, databaseState, emulatorState, type SyncStack, startSyncStack } from './harness';
 

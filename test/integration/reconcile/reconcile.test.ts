@@ -1,9 +1,9 @@
 import { createSqs } from '@app/config/sqs';
 import { processedEvents, syncState } from '@app/db';
+import { EVENTS_CURSOR_KEY, makeReconciler, type ReconcileError } from '@app/sync/reconcile';
 import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EVENTS_CURSOR_KEY, makeReconciler, type ReconcileError } from '../../../packages/sync/src/reconcile';
 import { allRows, databaseState, emulatorState, type SyncStack, startSyncStack } from './harness';
 
 let s: SyncStack;
