@@ -154,6 +154,13 @@ describe('demo front end on the local stack', () => {
     await until(() => page.locator('#org-form').isVisible()).toBe(true);
 
     const orgForm = page.locator('#org-form');
+    await orgForm.getByLabel('Domain').fill('https://globex.example/path');
+    await orgForm.getByRole('button', { name: 'Save organization' }).click();
+    await until(() => orgForm.locator('.field-error[data-field="domain"]').textContent()).toContain(
+      'hostname',
+    );
+
+    await orgForm.getByLabel('Domain').fill('globex.example');
     await orgForm.getByLabel('Logo URL').fill('https://globex.example/logo.png');
     await orgForm.getByLabel('Settings (JSON object)').fill('{"theme":"green","seats":25}');
     await orgForm.getByRole('button', { name: 'Save organization' }).click();
@@ -164,6 +171,7 @@ describe('demo front end on the local stack', () => {
     await until(() => text(page, '#org-title')).toBe('Globex');
     expect(JSON.parse((await text(page, '#org-settings')) ?? '')).toEqual({ theme: 'green', seats: 25 });
     expect(await orgForm.getByLabel('Logo URL').inputValue()).toBe('https://globex.example/logo.png');
+    expect(await text(page, '#org-domain')).toBe('globex.example');
 
     // Sign out: the WorkOS session ends and the browser comes back signed out.
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -211,7 +211,8 @@ function renderSession(me) {
     select.add(none);
   }
   for (const m of me.memberships) {
-    const option = new Option(`${m.organization.name} (${m.role.toLowerCase()})`, m.organization.workosOrgId);
+    const role = String(m.role ?? m.roleSlug ?? '').toLowerCase();
+    const option = new Option(`${m.organization.name} (${role})`, m.organization.workosOrgId);
     option.selected = m === membership;
     select.add(option);
   }
