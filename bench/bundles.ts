@@ -1,0 +1,171 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+import { bundlingOptions, repoRoot } from '../infra/node-function';
+import { routes } from '../infra/routes';
+import { median, round } from './stats';
+
+export type BundleResult = {
+  fn: string;
+  /** Served by API Gateway (a route in infra/routes.ts): the size and cold-import targets apply. */
+  http: boolean;
+  kb: number;
+  /** The three packages (or `app` for this repository's code) that weigh most in the bundle. */
+  largest: { name: string; kb: number }[];
+  coldImportMs: number | null;
+  coldProcessMs: number | null;
+  runs: number;
+  error?: string;
+};
+
+const httpFunctions = new Set<string>(routes.map((r) => r.fn));
+
+/** functions/<name>/handler.ts, in a stable order. */
+export function functionNames(): string[] {
+  const dir = path.join(repoRoot, 'functions');
+  return readdirSync(dir)
+    .filter((name) => existsSync(path.join(dir, name, 'handler.ts')))
+    .sort();
+}
+
+/**
+ * Builds one function the way `cdk synth` does (the house esbuild settings from
+ * infra/node-function.ts, esbuild's JS API instead of its CLI) into `<outDir>/<fn>/index.mjs`.
+ */
+export async function buildFunction(fn: string, outDir: string) {
+  const o = bundlingOptions;
+  const outfile = path.join(outDir, fn, 'index.mjs');
+  const result = await build({
+    absWorkingDir: repoRoot,
+    entryPoints: [path.join(repoRoot, 'functions', fn, 'handler.ts')],
+    bundle: true,
+    platform: 'node',
+    format: o.format,
+    target: o.target,
+    outfile,
+    minify: o.minify,
+    sourcemap: o.sourceMap,
+    sourcesContent: o.sourcesContent,
+    external: o.externalModules,
+    banner: { js: o.banner },
+    mainFields: o.mainFields,
+    logLevel: o.logLevel,
+    metafile: true,
+  });
+  return { outfile, bytes: statSync(outfile).size, metafile: result.metafile };
+}
+
+/** Bytes per npm package (or `app`) in the output, largest first. */
+function largestInputs(metafile: Metafile, top = 3) {
+  const byPackage = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+      const name = match?.[1] ?? 'app';
+      byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...byPackage]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, bytes]) => ({ name, kb: round(bytes / 1024, 1) }));
+}
+
+/** Environment a deployed function would have: dummy but valid values, no AWS calls at import. */
+export function lambdaLikeEnv(databaseUrl: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    // As the CDK app sets it on every function.
+    NODE_OPTIONS: '--enable-source-maps',
+    AWS_REGION: 'us-east-1',
+    WORKOS_API_KEY: 'sk_test_bench',
+    WORKOS_CLIENT_ID: 'client_bench',
+    WORKOS_WEBHOOK_SECRET: 'whsec_bench',
+    WORKOS_REDIRECT_URI: 'https://api.example.com/auth/callback',
+    SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij',
+    DATABASE_URL: databaseUrl,
+    QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/sync-queue',
+    COOKIE_DOMAIN: '.example.com',
+    ALLOWED_REDIRECT_ORIGINS: 'https://app.example.com',
+    TENANT_BASE_DOMAIN: 'example.com',
+    APP_ENV: 'aws',
+    LOG_LEVEL: 'INFO',
+  };
+}
+
+type ColdRun = { importMs: number; processMs: number } | { error: string };
+
+/** One fresh Node process importing the bundle: the import time it measured and its whole lifetime. */
+function coldImport(outfile: string, env: NodeJS.ProcessEnv): ColdRun {
+  const child = path.join(import.meta.dirname, 'cold-import.mjs');
+  const t0 = performance.now();
+  const run = spawnSync(process.execPath, [child, pathToFileURL(outfile).href], {
+    env,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  const processMs = performance.now() - t0;
+  if (run.status !== 0) {
+    const detail = (run.stderr || run.error?.message || `exit ${run.status}`).trim().split('\n').slice(-3);
+    return { error: detail.join(' | ').slice(0, 300) };
+  }
+  const { importMs } = JSON.parse(run.stdout) as { importMs: number };
+  return { importMs, processMs };
+}
+
+/**
+ * Every function: bundle size, then `runs` cold imports each, round-robin across functions so a
+ * burst of load on the machine does not land on one function only.
+ */
+export async function measureBundles(options: {
+  outDir: string;
+  databaseUrl: string;
+  runs: number;
+}): Promise<BundleResult[]> {
+  const env = lambdaLikeEnv(options.databaseUrl);
+  const built: { fn: string; outfile: string; result: BundleResult }[] = [];
+  for (const fn of functionNames()) {
+    const result: BundleResult = {
+      fn,
+      http: httpFunctions.has(fn),
+      kb: 0,
+      largest: [],
+      coldImportMs: null,
+      coldProcessMs: null,
+      runs: 0,
+    };
+    try {
+      const { outfile, bytes, metafile } = await buildFunction(fn, options.outDir);
+      result.kb = round(bytes / 1024, 1);
+      result.largest = largestInputs(metafile);
+      built.push({ fn, outfile, result });
+    } catch (error) {
+      result.error = `build failed: ${(error as Error).message.split('\n')[0]}`;
+      built.push({ fn, outfile: '', result });
+    }
+  }
+  const samples = new Map(built.map((b) => [b.fn, { importMs: [] as number[], processMs: [] as number[] }]));
+  for (let round = 0; round < options.runs; round++) {
+    for (const b of built) {
+      if (b.result.error) continue;
+      const run = coldImport(b.outfile, env);
+      if ('error' in run) {
+        b.result.error = `import failed: ${run.error}`;
+        continue;
+      }
+      samples.get(b.fn)?.importMs.push(run.importMs);
+      samples.get(b.fn)?.processMs.push(run.processMs);
+    }
+  }
+  for (const b of built) {
+    const s = samples.get(b.fn);
+    if (b.result.error || !s?.importMs.length) continue;
+    b.result.coldImportMs = round(median(s.importMs), 1);
+    b.result.coldProcessMs = round(median(s.processMs), 1);
+    b.result.runs = s.importMs.length;
+  }
+  return built.map((b) => b.result);
+}

@@ -1,0 +1,201 @@
+import type { BundleResult } from './bundles';
+import type { MeResult } from './me';
+import type { WebhookResult } from './webhook';
+import type { WorkerResult } from './worker';
+
+export type Target = { what: string; goal: string; measured: string; met: boolean };
+
+export type Results = {
+  date: string;
+  machine: {
+    cpuModel: string;
+    cpus: number;
+    memoryGiB: number;
+    node: string;
+    platform: string;
+    loadAverage1m: number;
+  };
+  database: { source: 'DATABASE_URL' | 'embedded'; serverVersion: string };
+  durationSeconds: number;
+  settings: { coldImportRuns: number; meRequests: number; webhookRequests: number; workerBatches: number };
+  bundles: BundleResult[];
+  me: MeResult;
+  webhook: WebhookResult;
+  worker: WorkerResult;
+  targets: Target[];
+};
+
+export const TARGETS = {
+  bundleKb: 350,
+  coldImportMs: 80,
+  meP50Ms: 1,
+  meP99Ms: 3,
+  workerEventsPerSec: 2000,
+};
+
+/** The targets of issue 9, checked against one run. */
+export function checkTargets(r: Omit<Results, 'targets'>): Target[] {
+  const targets: Target[] = [];
+  for (const b of r.bundles.filter((x) => x.http)) {
+    targets.push({
+      what: `${b.fn} bundle`,
+      goal: `<= ${TARGETS.bundleKb} KB`,
+      measured: `${b.kb} KB`,
+      met: !b.error && b.kb <= TARGETS.bundleKb,
+    });
+    targets.push({
+      what: `${b.fn} cold import (median)`,
+      goal: `<= ${TARGETS.coldImportMs} ms`,
+      measured: b.coldImportMs === null ? 'failed' : `${b.coldImportMs} ms`,
+      met: b.coldImportMs !== null && b.coldImportMs <= TARGETS.coldImportMs,
+    });
+  }
+  targets.push(
+    {
+      what: 'GET /me warm p50',
+      goal: `<= ${TARGETS.meP50Ms} ms`,
+      measured: `${r.me.warm.p50Ms} ms`,
+      met: r.me.warm.p50Ms <= TARGETS.meP50Ms,
+    },
+    {
+      what: 'GET /me warm p99',
+      goal: `<= ${TARGETS.meP99Ms} ms`,
+      measured: `${r.me.warm.p99Ms} ms`,
+      met: r.me.warm.p99Ms <= TARGETS.meP99Ms,
+    },
+    {
+      what: 'sync worker (inbox + order guard)',
+      goal: `>= ${TARGETS.workerEventsPerSec} events/s`,
+      measured: `${r.worker.worker.eventsPerSec} events/s`,
+      met: r.worker.worker.eventsPerSec >= TARGETS.workerEventsPerSec,
+    },
+    {
+      what: 'sync worker vs seed baseline',
+      goal: '>= 1x',
+      measured: `${r.worker.speedup}x`,
+      met: r.worker.speedup >= 1,
+    },
+  );
+  return targets;
+}
+
+const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+const rule = (n: number) => row(Array.from({ length: n }, () => '---'));
+
+/** The table `npm run bench` prints and the README shows: every figure is read from results.json. */
+export function renderTable(r: Results): string {
+  const m = r.machine;
+  const lines: string[] = [
+    `${r.date.slice(0, 10)} · ${m.cpus} x ${m.cpuModel} · ${m.memoryGiB} GiB · Node ${m.node} · ` +
+      `PostgreSQL ${r.database.serverVersion} (${r.database.source}) · load ${m.loadAverage1m} at start · ${r.durationSeconds} s`,
+    '',
+    row([
+      'function',
+      'HTTP',
+      'bundle KB',
+      `cold import ms (median of ${r.settings.coldImportRuns})`,
+      'process ms (median)',
+      'largest packages KB',
+    ]),
+    rule(6),
+  ];
+  for (const b of r.bundles) {
+    lines.push(
+      row([
+        b.fn,
+        b.http ? 'yes' : 'no',
+        b.error && !b.kb ? 'failed' : b.kb,
+        b.coldImportMs ?? (b.error ? `failed: ${b.error}` : '-'),
+        b.coldProcessMs ?? '-',
+        b.largest.map((p) => `${p.name} ${p.kb}`).join(', '),
+      ]),
+    );
+  }
+  const me = r.me;
+  lines.push(
+    '',
+    row([
+      'handler, warm, one request at a time',
+      'p50 ms',
+      'p99 ms',
+      'ops/s',
+      'DB statements / request',
+      'DB writes / request',
+    ]),
+    rule(6),
+    row([
+      'GET /me (cookie verified earlier by this container)',
+      me.warm.p50Ms,
+      me.warm.p99Ms,
+      me.warm.opsPerSec,
+      me.warm.statementsPerRequest,
+      me.warm.writesPerRequest,
+    ]),
+    row([
+      'GET /me (cookie new to this container: unseal + JWT verify)',
+      me.firstSeen.p50Ms,
+      me.firstSeen.p99Ms,
+      me.firstSeen.opsPerSec,
+      me.firstSeen.statementsPerRequest,
+      me.firstSeen.writesPerRequest,
+    ]),
+    row([
+      "GET /me, seed's way (+ lastLoginAt write per request)",
+      me.baseline.p50Ms,
+      me.baseline.p99Ms,
+      me.baseline.opsPerSec,
+      me.baseline.statementsPerRequest,
+      me.baseline.writesPerRequest,
+    ]),
+    row([
+      'POST /webhooks/workos (verify + SendMessage to fauxqs)',
+      r.webhook.p50Ms,
+      r.webhook.p99Ms,
+      r.webhook.opsPerSec,
+      0,
+      0,
+    ]),
+    '',
+    `GET /me: ${me.speedup}x the ops/s of the seed's way (${me.warm.requests} requests each, alternating blocks).`,
+    '',
+  );
+  const w = r.worker;
+  lines.push(
+    row([
+      'sync worker, batches of 10 mixed events',
+      'events/s',
+      'DB statements / event',
+      'batch p50 ms',
+      'batch p99 ms',
+      'events',
+    ]),
+    rule(6),
+    row([
+      'worker: inbox + order guard, one transaction per batch',
+      w.worker.eventsPerSec,
+      w.worker.statementsPerEvent,
+      w.worker.batchP50Ms,
+      w.worker.batchP99Ms,
+      w.worker.events,
+    ]),
+    row([
+      "seed's way: read-then-write per event, autocommit",
+      w.baseline.eventsPerSec,
+      w.baseline.statementsPerEvent,
+      w.baseline.batchP50Ms,
+      w.baseline.batchP99Ms,
+      w.baseline.events,
+    ]),
+    '',
+    `Sync worker: ${w.speedup}x the events/s of the seed's way. Inbox outcomes: ${Object.entries(
+      w.worker.outcomes,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}; failed records ${w.worker.failedRecords}.`,
+    '',
+    row(['target', 'goal', 'measured', 'met']),
+    rule(4),
+    ...r.targets.map((t) => row([t.what, t.goal, t.measured, t.met ? 'yes' : '**no**'])),
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { measureBundles } from './bundles';
+import { prepareDatabase } from './database';
+import type { MeResult } from './me';
+import { checkTargets, type Results, renderTable } from './report';
+import { round } from './stats';
+import type { WebhookResult } from './webhook';
+import type { WorkerResult } from './worker';
+
+/**
+ * `npm run bench`: bundle size and cold import of every function, warm GET /me and webhook
+ * handlers, the sync worker, each against the seed's way where there is one. Prints a table and
+ * writes bench/results.json. `--quick` runs a smaller version (a smoke test, not for publishing).
+ */
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const started = performance.now();
+const benchDir = import.meta.dirname;
+const workDir = path.join(benchDir, '.work');
+mkdirSync(workDir, { recursive: true });
+
+const settings = args.quick
+  ? { coldImportRuns: 3, meRequests: 400, meFirstSeen: 20, webhookRequests: 200, workerBatches: 40 }
+  : { coldImportRuns: 15, meRequests: 4000, meFirstSeen: 150, webhookRequests: 2000, workerBatches: 400 };
+
+const step = (text: string) => process.stderr.write(`bench: ${text}\n`);
+
+/** Runs one section (section.ts) in its own Node process and reads what it measured. */
+async function section<T>(name: string, databaseUrl: string): Promise<T> {
+  const out = path.join(workDir, `${name}-${process.pid}.json`);
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--disable-warning=ExperimentalWarning', path.join(benchDir, 'section.ts'), name],
+    {
+      cwd: path.resolve(benchDir, '..'),
+      env: {
+        ...process.env,
+        BENCH_DATABASE_URL: databaseUrl,
+        BENCH_OUT: out,
+        BENCH_SIZE: JSON.stringify({
+          meRequests: settings.meRequests,
+          meFirstSeen: settings.meFirstSeen,
+          webhookRequests: settings.webhookRequests,
+          workerBatches: settings.workerBatches,
+        }),
+      },
+      // The functions' JSON logs and EMF metrics go to stdout, as in Lambda: discarded here.
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`section ${name} failed (exit ${code})`);
+  return JSON.parse(readFileSync(out, 'utf8')) as T;
+}
+
+const loadAtStart = round(loadavg()[0] ?? 0, 2);
+step('preparing a fresh database');
+const database = await prepareDatabase(workDir);
+let measured: Pick<Results, 'bundles' | 'me' | 'webhook' | 'worker'>;
+try {
+  step(`building every function and importing each in ${settings.coldImportRuns} fresh processes`);
+  const bundles = await measureBundles({
+    outDir: path.join(workDir, 'bundles'),
+    databaseUrl: database.url,
+    runs: settings.coldImportRuns,
+  });
+  step('GET /me');
+  const me = await section<MeResult>('me', database.url);
+  step('POST /webhooks/workos');
+  const webhook = await section<WebhookResult>('webhook', database.url);
+  step('sync worker');
+  const worker = await section<WorkerResult>('worker', database.url);
+  measured = { bundles, me, webhook, worker };
+} finally {
+  await database.drop();
+}
+
+const cpu = cpus();
+const partial: Omit<Results, 'targets'> = {
+  date: new Date().toISOString(),
+  machine: {
+    cpuModel: cpu[0]?.model.trim() ?? 'unknown',
+    cpus: cpu.length,
+    memoryGiB: round(totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    loadAverage1m: loadAtStart,
+  },
+  database: { source: database.source, serverVersion: database.serverVersion },
+  durationSeconds: Math.round((performance.now() - started) / 1000),
+  settings: {
+    coldImportRuns: settings.coldImportRuns,
+    meRequests: settings.meRequests,
+    webhookRequests: settings.webhookRequests,
+    workerBatches: settings.workerBatches,
+  },
+  ...measured,
+};
+const results: Results = { ...partial, targets: checkTargets(partial) };
+writeFileSync(
+  path.join(benchDir, args.quick ? '.work/results-quick.json' : 'results.json'),
+  `${JSON.stringify(results, null, 2)}\n`,
+);
+process.stdout.write(`${renderTable(results)}\n`);
