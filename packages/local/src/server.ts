@@ -76,6 +76,10 @@ async function serveStatic(dir: string, urlPath: string, res: ServerResponse): P
       'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
+      // A meta-tag CSP cannot forbid framing: the demo page refuses to be embedded here.
+      'x-frame-options': 'DENY',
+      'content-security-policy': "frame-ancestors 'none'",
+      'referrer-policy': 'no-referrer',
     });
     res.end(content);
     return true;

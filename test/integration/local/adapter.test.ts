@@ -112,3 +112,24 @@ describe('local API Gateway adapter', () => {
     expect(await res.json()).toEqual({ message: 'Not Found' });
   });
 });
+
+describe('local static files', () => {
+  it('serves the demo front end with headers that forbid framing', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(`${tmpdir()}/static-`);
+    await writeFile(`${dir}/index.html`, '<!doctype html><title>demo</title>');
+    const staticServer = createLocalApi({ routes, handler: async () => echo, staticDir: dir });
+    await new Promise<void>((resolve) => staticServer.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(staticServer.address() as AddressInfo).port}`;
+    try {
+      const page = await fetch(`${url}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('x-frame-options')).toBe('DENY');
+      expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect((await fetch(`${url}/../../etc/passwd`)).status).toBe(404);
+    } finally {
+      await new Promise<void>((resolve) => staticServer.close(() => resolve()));
+    }
+  });
+});
