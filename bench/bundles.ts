@@ -14,6 +14,8 @@ export type BundleResult = {
   kb: number;
   /** The three packages (or `app` for this repository's code) that weigh most in the bundle. */
   largest: { name: string; kb: number }[];
+  /** AWS SDK clients the bundle imports from the runtime at load (not bundled, not counted in kb). */
+  runtimeSdk: string[];
   coldImportMs: number | null;
   coldProcessMs: number | null;
   runs: number;
@@ -73,6 +75,16 @@ function largestInputs(metafile: Metafile, top = 3) {
     .map(([name, bytes]) => ({ name, kb: round(bytes / 1024, 1) }));
 }
 
+/** Packages the output imports at run time (externals), e.g. `@aws-sdk/client-sqs`. */
+function runtimeImports(metafile: Metafile): string[] {
+  const names = new Set<string>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const imported of output.imports)
+      if (imported.external && imported.path.startsWith('@aws-sdk/')) names.add(imported.path);
+  }
+  return [...names].sort();
+}
+
 /** Environment a deployed function would have: dummy but valid values, no AWS calls at import. */
 export function lambdaLikeEnv(databaseUrl: string): NodeJS.ProcessEnv {
   return {
@@ -99,10 +111,10 @@ export function lambdaLikeEnv(databaseUrl: string): NodeJS.ProcessEnv {
 type ColdRun = { importMs: number; processMs: number } | { error: string };
 
 /** One fresh Node process importing the bundle: the import time it measured and its whole lifetime. */
-function coldImport(outfile: string, env: NodeJS.ProcessEnv): ColdRun {
+function coldImport(outfile: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): ColdRun {
   const child = path.join(import.meta.dirname, 'cold-import.mjs');
   const t0 = performance.now();
-  const run = spawnSync(process.execPath, [child, pathToFileURL(outfile).href], {
+  const run = spawnSync(process.execPath, [...nodeArgs, child, pathToFileURL(outfile).href], {
     env,
     encoding: 'utf8',
     timeout: 30_000,
@@ -124,6 +136,8 @@ export async function measureBundles(options: {
   outDir: string;
   databaseUrl: string;
   runs: number;
+  /** Also import each HTTP function once under `node --cpu-prof`, into `<profileDir>/cold-<fn>`. */
+  profileDir?: string;
 }): Promise<BundleResult[]> {
   const env = lambdaLikeEnv(options.databaseUrl);
   const built: { fn: string; outfile: string; result: BundleResult }[] = [];
@@ -133,6 +147,7 @@ export async function measureBundles(options: {
       http: httpFunctions.has(fn),
       kb: 0,
       largest: [],
+      runtimeSdk: [],
       coldImportMs: null,
       coldProcessMs: null,
       runs: 0,
@@ -141,6 +156,7 @@ export async function measureBundles(options: {
       const { outfile, bytes, metafile } = await buildFunction(fn, options.outDir);
       result.kb = round(bytes / 1024, 1);
       result.largest = largestInputs(metafile);
+      result.runtimeSdk = runtimeImports(metafile);
       built.push({ fn, outfile, result });
     } catch (error) {
       result.error = `build failed: ${(error as Error).message.split('\n')[0]}`;
@@ -158,6 +174,14 @@ export async function measureBundles(options: {
       }
       samples.get(b.fn)?.importMs.push(run.importMs);
       samples.get(b.fn)?.processMs.push(run.processMs);
+    }
+  }
+  if (options.profileDir) {
+    for (const b of built.filter((x) => x.result.http && !x.result.error)) {
+      coldImport(b.outfile, env, [
+        '--cpu-prof',
+        `--cpu-prof-dir=${path.join(options.profileDir, `cold-${b.fn}`)}`,
+      ]);
     }
   }
   for (const b of built) {

@@ -108,6 +108,7 @@ export function renderTable(r: Results): string {
         b.coldImportMs ?? (b.error ? `failed: ${b.error}` : '-'),
         b.coldProcessMs ?? '-',
         b.largest.map((p) => `${p.name} ${p.kb}`).join(', '),
+        b.runtimeSdk.map((name) => name.replace('@aws-sdk/', '')).join(', ') || '-',
       ]),
     );
   }

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureBundles } from './bundles';
 import { prepareDatabase } from './database';
 import type { MeResult } from './me';
+import { newestProfile, type ProfileShare, summarizeProfile } from './profile';
 import { checkTargets, type Results, renderTable } from './report';
 import { round } from './stats';
 import type { WebhookResult } from './webhook';
@@ -14,9 +15,13 @@ import type { WorkerResult } from './worker';
 /**
  * `npm run bench`: bundle size and cold import of every function, warm GET /me and webhook
  * handlers, the sync worker, each against the seed's way where there is one. Prints a table and
- * writes bench/results.json. `--quick` runs a smaller version (a smoke test, not for publishing).
+ * writes bench/results.json. `--quick` runs a smaller version (a smoke test, not for publishing);
+ * `--profile` also records V8 CPU profiles (bench/.work/profiles) and prints where the time goes.
+ * Neither overwrites bench/results.json.
  */
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } },
+});
 const started = performance.now();
 const benchDir = import.meta.dirname;
 const workDir = path.join(benchDir, '.work');
@@ -27,13 +32,22 @@ const settings = args.quick
   : { coldImportRuns: 15, meRequests: 4000, meFirstSeen: 150, webhookRequests: 2000, workerBatches: 400 };
 
 const step = (text: string) => process.stderr.write(`bench: ${text}\n`);
+const profileDir = path.join(workDir, 'profiles');
+if (args.profile) rmSync(profileDir, { recursive: true, force: true });
 
 /** Runs one section (section.ts) in its own Node process and reads what it measured. */
 async function section<T>(name: string, databaseUrl: string): Promise<T> {
   const out = path.join(workDir, `${name}-${process.pid}.json`);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--disable-warning=ExperimentalWarning', path.join(benchDir, 'section.ts'), name],
+    [
+      ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, name)}`] : []),
+      '--import',
+      'tsx',
+      '--disable-warning=ExperimentalWarning',
+      path.join(benchDir, 'section.ts'),
+      name,
+    ],
     {
       cwd: path.resolve(benchDir, '..'),
       env: {
@@ -66,6 +80,7 @@ try {
     outDir: path.join(workDir, 'bundles'),
     databaseUrl: database.url,
     runs: settings.coldImportRuns,
+    ...(args.profile ? { profileDir } : {}),
   });
   step('GET /me');
   const me = await section<MeResult>('me', database.url);
@@ -100,8 +115,27 @@ const partial: Omit<Results, 'targets'> = {
   ...measured,
 };
 const results: Results = { ...partial, targets: checkTargets(partial) };
+const published = !args.quick && !args.profile;
 writeFileSync(
-  path.join(benchDir, args.quick ? '.work/results-quick.json' : 'results.json'),
+  published ? path.join(benchDir, 'results.json') : path.join(workDir, 'results-trial.json'),
   `${JSON.stringify(results, null, 2)}\n`,
 );
 process.stdout.write(`${renderTable(results)}\n`);
+
+if (args.profile) {
+  // Self time by package or file; `(idle)` is time spent waiting for PostgreSQL, SQS or WorkOS.
+  const summaries: Record<string, ProfileShare[]> = {};
+  for (const dir of readdirSync(profileDir).sort()) {
+    const file = newestProfile(path.join(profileDir, dir));
+    if (file) summaries[dir] = summarizeProfile(file);
+  }
+  writeFileSync(path.join(workDir, 'profile-summary.json'), `${JSON.stringify(summaries, null, 2)}\n`);
+  for (const [name, shares] of Object.entries(summaries)) {
+    process.stdout.write(`\nwhere the time goes: ${name} (self time, whole process)\n`);
+    for (const s of shares) {
+      process.stdout.write(
+        `  ${String(s.percent).padStart(5)}%  ${String(s.ms).padStart(6)} ms  ${s.where}\n`,
+      );
+    }
+  }
+}
