@@ -65,18 +65,25 @@ export function requireSession(options: {
   logger?: Logger;
 }): HttpMiddleware {
   const { sessions, db } = options;
+  // Built once and sent as a prepared statement: drizzle's one-off queries over postgres.js cost
+  // two round trips each (describe, then execute) and rebuild their SQL on every request.
+  const userAndRevocation = db
+    .select({
+      user: users,
+      revoked: sql<boolean>`EXISTS (SELECT 1 FROM ${revokedSessions} WHERE ${revokedSessions.sessionId} = ${sql.placeholder('sessionId')})`,
+    })
+    .from(users)
+    .where(eq(users.workosId, sql.placeholder('workosUserId')))
+    .limit(1)
+    .prepare('require_session_user');
   return {
     before: async (request) => {
       const context = ctx(request.context) as SessionContext;
       const auth = await sessions.authenticate(context.cookies?.[SESSION_COOKIE]);
-      const [row] = await db
-        .select({
-          user: users,
-          revoked: sql<boolean>`EXISTS (SELECT 1 FROM ${revokedSessions} WHERE ${revokedSessions.sessionId} = ${auth.facts.sessionId})`,
-        })
-        .from(users)
-        .where(eq(users.workosId, auth.facts.workosUserId))
-        .limit(1);
+      const [row] = await userAndRevocation.execute({
+        sessionId: auth.facts.sessionId,
+        workosUserId: auth.facts.workosUserId,
+      });
       const ended = (message: string) =>
         httpError('UNAUTHORIZED', message, { cookies: [sessions.clearSessionCookie()] });
       if (!row) throw ended('Your account is not known here, sign in again');
