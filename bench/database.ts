@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '@app/db/embedded';
 import { runMigrations } from '@app/db/migrate';
@@ -63,11 +64,12 @@ const WRITE = /\b(insert\s+into|update\s+"?\w+"?\s+set|delete\s+from)\b/i;
 
 /**
  * The Lambda's database client (one postgres.js connection, drizzle with the schema, as createDb
- * builds it) plus a count of the statements it sends: postgres.js prepares each statement once per
- * connection, so in a warm container one statement is one round trip.
+ * builds it) that counts what it sends: statements (postgres.js `debug`), writes among them, and
+ * round trips (client flights: each time the client sends after having heard from the server; a
+ * statement drizzle does not prepare costs two, describe then execute).
  */
 export function countingDb(url: string, applicationName: string) {
-  const counter = { statements: 0, writes: 0 };
+  const counter = { statements: 0, writes: 0, roundTrips: 0 };
   const sql = postgres(url, {
     max: 1,
     connect_timeout: 10,
@@ -78,7 +80,35 @@ export function countingDb(url: string, applicationName: string) {
       counter.statements++;
       if (WRITE.test(query)) counter.writes++;
     },
+    // postgres.js takes a socket factory (documented, not in its type definitions).
+    ...({ socket: (options: { host: string[]; port: number[] }) => openCounted(options, counter) } as object),
   });
   const db = drizzle(sql, { schema });
   return { db, sql, counter, close: () => sql.end({ timeout: 5 }) };
+}
+
+function openCounted(options: { host: string[]; port: number[] }, counter: { roundTrips: number }) {
+  return new Promise<Socket>((resolve, reject) => {
+    const socket = connect(options.port[0] ?? 5432, options.host[0] ?? '127.0.0.1');
+    socket.once('error', reject);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(countFlights(socket, counter));
+    });
+  });
+}
+
+/** Counts a round trip whenever the client writes after the server last answered. */
+function countFlights(socket: Socket, counter: { roundTrips: number }): Socket {
+  let answered = true;
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  socket.write = ((...args: unknown[]) => {
+    if (answered) counter.roundTrips++;
+    answered = false;
+    return write(...args);
+  }) as Socket['write'];
+  socket.on('data', () => {
+    answered = true;
+  });
+  return socket;
 }

@@ -17,7 +17,11 @@ const REDIRECT_URI = 'http://localhost:3000/auth/callback';
 const USER_EMAIL = 'ada.okafor@acme.test';
 const USER_ORG = 'org_demo_acme';
 
-export type MeRun = LatencySummary & { statementsPerRequest: number; writesPerRequest: number };
+export type MeRun = LatencySummary & {
+  statementsPerRequest: number;
+  roundTripsPerRequest: number;
+  writesPerRequest: number;
+};
 export type MeResult = {
   /** The same cookie again and again: a warm container that verified it once (the common case). */
   warm: MeRun;
@@ -111,7 +115,7 @@ export async function measureMe(options: {
       throw new Error(`GET /me answered ${response.statusCode}: ${response.body}`);
   };
 
-  type Block = Samples & { statements: number; writes: number };
+  type Block = Samples & { statements: number; roundTrips: number; writes: number };
   async function run(handler: Handler, n: number, cookieFor: (i: number) => string): Promise<Block> {
     const before = { ...meDb.counter };
     const samples = await sequential(
@@ -122,15 +126,18 @@ export async function measureMe(options: {
     return {
       ...samples,
       statements: meDb.counter.statements - before.statements,
+      roundTrips: meDb.counter.roundTrips - before.roundTrips,
       writes: meDb.counter.writes - before.writes,
     };
   }
   function report(blocks: Block[]): MeRun {
     const summary = summarize(...blocks);
-    const sum = (key: 'statements' | 'writes') => blocks.reduce((total, b) => total + b[key], 0);
+    const sum = (key: 'statements' | 'roundTrips' | 'writes') =>
+      blocks.reduce((total, b) => total + b[key], 0);
     return {
       ...summary,
       statementsPerRequest: round(sum('statements') / summary.requests, 2),
+      roundTripsPerRequest: round(sum('roundTrips') / summary.requests, 2),
       writesPerRequest: round(sum('writes') / summary.requests, 2),
     };
   }

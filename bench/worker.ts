@@ -15,8 +15,10 @@ export type WorkerRun = {
   events: number;
   batches: number;
   eventsPerSec: number;
-  /** Statements sent per event (BEGIN and COMMIT included): the database round trips. */
+  /** Statements sent per event, BEGIN and COMMIT included. */
   statementsPerEvent: number;
+  /** Database round trips per event (a statement drizzle does not prepare costs two). */
+  roundTripsPerEvent: number;
   batchP50Ms: number;
   batchP99Ms: number;
 };
@@ -78,8 +80,10 @@ export async function measureWorker(options: {
       await viaWorker(sqsEvent(workerStream.batch(k)));
       await viaSeed(sqsEvent(seedStream.batch(k)));
     }
-    current.counter.statements = 0;
-    seed.counter.statements = 0;
+    for (const c of [current.counter, seed.counter]) {
+      c.statements = 0;
+      c.roundTrips = 0;
+    }
     const workerRuns: Samples[] = [];
     const seedRuns: Samples[] = [];
     const block = 20;
@@ -98,20 +102,21 @@ export async function measureWorker(options: {
           .groupBy(processedEvents.outcome)
       ).map((r) => [r.outcome, r.n]),
     );
-    const report = (runs: Samples[], statements: number): WorkerRun => {
+    const report = (runs: Samples[], counter: { statements: number; roundTrips: number }): WorkerRun => {
       const s = summarize(...runs);
       const events = s.requests * BATCH;
       return {
         events,
         batches: s.requests,
         eventsPerSec: Math.round(s.opsPerSec * BATCH),
-        statementsPerEvent: round(statements / events, 2),
+        statementsPerEvent: round(counter.statements / events, 2),
+        roundTripsPerEvent: round(counter.roundTrips / events, 2),
         batchP50Ms: round(s.p50Ms, 2),
         batchP99Ms: round(s.p99Ms, 2),
       };
     };
-    const w = report(workerRuns, current.counter.statements);
-    const b = report(seedRuns, seed.counter.statements);
+    const w = report(workerRuns, current.counter);
+    const b = report(seedRuns, seed.counter);
     return {
       worker: { ...w, outcomes, failedRecords },
       baseline: b,
