@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from './client';
 import { type OrganizationDomain, organizationMemberships, organizations, users } from './schema';
 
@@ -98,6 +98,29 @@ export async function upsertUser(
   input: UserFields,
   options: { lastLoginAt?: Date } = {},
 ): Promise<UpsertResult<User>> {
+  const [applied] = await userUpsertQuery(ex, input, options);
+  if (applied) {
+    const { inserted, ...row } = applied;
+    return { outcome: inserted ? 'inserted' : 'updated', row };
+  }
+  if (options.lastLoginAt) {
+    const [touched] = await ex
+      .update(users)
+      .set({ lastLoginAt: options.lastLoginAt, updatedAt: sql`now()` })
+      .where(and(eq(users.workosId, input.workosId), isNull(users.deletedAt)))
+      .returning();
+    if (touched) return { outcome: 'stale', row: touched };
+  }
+  const [current] = await ex.select().from(users).where(eq(users.workosId, input.workosId));
+  if (!current) throw new Error(`user ${input.workosId} vanished during upsert`);
+  return { outcome: current.deletedAt ? 'tombstoned' : 'stale', row: current };
+}
+
+/**
+ * The single statement of upsertUser, not yet run: it returns the row (with `inserted`) only when
+ * it inserted or updated it. The sync worker sends several such statements back to back.
+ */
+export function userUpsertQuery(ex: Executor, input: UserFields, options: { lastLoginAt?: Date } = {}) {
   const workosUpdatedAt = toDate(input.updatedAt);
   const claim =
     input.email === releasedEmail(input.workosId)
@@ -112,7 +135,7 @@ export async function upsertUser(
     profilePictureUrl: input.profilePictureUrl ?? null,
     workosUpdatedAt,
   };
-  const [applied] = await (claim ? ex.with(claim.released) : ex)
+  return (claim ? ex.with(claim.released) : ex)
     .insert(users)
     .values({ ...values, lastLoginAt: options.lastLoginAt })
     .onConflictDoUpdate({
@@ -130,21 +153,6 @@ export async function upsertUser(
       setWhere: and(isNull(users.deletedAt), newerThanStored(users.workosUpdatedAt)),
     })
     .returning({ ...getTableColumns(users), inserted: insertedFlag });
-  if (applied) {
-    const { inserted, ...row } = applied;
-    return { outcome: inserted ? 'inserted' : 'updated', row };
-  }
-  if (options.lastLoginAt) {
-    const [touched] = await ex
-      .update(users)
-      .set({ lastLoginAt: options.lastLoginAt, updatedAt: sql`now()` })
-      .where(and(eq(users.workosId, input.workosId), isNull(users.deletedAt)))
-      .returning();
-    if (touched) return { outcome: 'stale', row: touched };
-  }
-  const [current] = await ex.select().from(users).where(eq(users.workosId, input.workosId));
-  if (!current) throw new Error(`user ${input.workosId} vanished during upsert`);
-  return { outcome: current.deletedAt ? 'tombstoned' : 'stale', row: current };
 }
 
 /** `Acme Corp.` -> `acme-corp`: lowercase ASCII letters, digits and single dashes. */
@@ -210,13 +218,7 @@ export async function upsertOrganization(
         workosUpdatedAt,
         updatedAt: sql`now()`,
       })
-      .where(
-        and(
-          eq(organizations.workosOrgId, input.workosOrgId),
-          isNull(organizations.deletedAt),
-          or(isNull(organizations.workosUpdatedAt), lt(organizations.workosUpdatedAt, workosUpdatedAt)),
-        ),
-      )
+      .where(and(eq(organizations.workosOrgId, input.workosOrgId), organizationUpdatable(workosUpdatedAt)))
       .returning();
   const current = async () => {
     const [row] = await ex
@@ -265,6 +267,54 @@ export async function upsertOrganization(
   throw new Error(`no free slug for organization ${input.workosOrgId}`);
 }
 
+/** The organization's order guard: not tombstoned, and the stored WorkOS state is older. */
+const organizationUpdatable = (workosUpdatedAt: Date) =>
+  and(
+    isNull(organizations.deletedAt),
+    or(isNull(organizations.workosUpdatedAt), lt(organizations.workosUpdatedAt, workosUpdatedAt)),
+  );
+
+/**
+ * upsertOrganization as ONE statement, not yet run (the sync worker sends several back to back):
+ * returns the row's id only when it inserted or updated it. A new organization's slug is the first
+ * free one among `base`, `base-2`, ... computed in the statement; an existing organization keeps its
+ * slug. Unlike upsertOrganization it can raise a unique violation when a concurrent transaction
+ * takes the same new slug; callers must be ready to redo the work another way (the worker re-runs
+ * the batch event by event, through upsertOrganization).
+ */
+export function organizationUpsertQuery(ex: Executor, input: OrganizationFields) {
+  const workosUpdatedAt = toDate(input.updatedAt);
+  const base = slugify(input.name);
+  const slug = sql<string>`COALESCE(
+    (SELECT slug FROM ${organizations} WHERE workos_org_id = ${input.workosOrgId}),
+    CASE WHEN NOT EXISTS (SELECT 1 FROM ${organizations} WHERE slug = ${base}) THEN ${base}
+    ELSE ${base} || '-' || (
+      SELECT min(n) FROM generate_series(
+        2, (SELECT count(*)::int FROM ${organizations} WHERE slug LIKE ${`${base}-%`}) + 2) AS n
+      WHERE NOT EXISTS (SELECT 1 FROM ${organizations} WHERE slug = ${base} || '-' || n))
+    END)`;
+  return ex
+    .insert(organizations)
+    .values({
+      workosOrgId: input.workosOrgId,
+      name: input.name,
+      slug,
+      domains: input.domains ?? [],
+      workosUpdatedAt,
+    })
+    .onConflictDoUpdate({
+      target: organizations.workosOrgId,
+      set: {
+        name: sql`excluded.name`,
+        ...(input.domains ? { domains: mergeDomains(input.domains, workosUpdatedAt) } : {}),
+        workosUpdatedAt: sql`excluded.workos_updated_at`,
+        updatedAt: sql`now()`,
+      },
+      setWhere: organizationUpdatable(workosUpdatedAt),
+    })
+    .returning({ id: organizations.id });
+}
+
 export type MembershipFields = {
   /** WorkOS `om_...` id, when known. */
   workosMembershipId: string | null;
@@ -288,7 +338,33 @@ export async function upsertMembership(
   input: MembershipFields,
 ): Promise<UpsertResult<Membership>> {
   const m = organizationMemberships;
-  const [applied] = await ex
+  const [applied] = await membershipUpsertQuery(ex, input);
+  if (applied) {
+    const { inserted, ...row } = applied;
+    return { outcome: inserted ? 'inserted' : 'updated', row };
+  }
+  const [current] = await ex
+    .select()
+    .from(m)
+    .where(and(eq(m.userId, input.userId), eq(m.organizationId, input.organizationId)));
+  if (!current) throw new Error('membership vanished during upsert');
+  return { outcome: current.deletedAt ? 'tombstoned' : 'stale', row: current };
+}
+
+/**
+ * The single statement of upsertMembership, not yet run: returns the row only when it inserted or
+ * updated it. The parents' local ids may be SQL (e.g. a lookup by WorkOS id); a lookup that finds
+ * nothing makes the statement fail on NOT NULL rather than write a half membership.
+ */
+export function membershipUpsertQuery(
+  ex: Executor,
+  input: Omit<MembershipFields, 'userId' | 'organizationId'> & {
+    userId: string | SQL;
+    organizationId: string | SQL;
+  },
+) {
+  const m = organizationMemberships;
+  return ex
     .insert(m)
     .values({
       userId: input.userId,
@@ -321,16 +397,6 @@ export async function upsertMembership(
       ),
     })
     .returning({ ...getTableColumns(m), inserted: insertedFlag });
-  if (applied) {
-    const { inserted, ...row } = applied;
-    return { outcome: inserted ? 'inserted' : 'updated', row };
-  }
-  const [current] = await ex
-    .select()
-    .from(m)
-    .where(and(eq(m.userId, input.userId), eq(m.organizationId, input.organizationId)));
-  if (!current) throw new Error('membership vanished during upsert');
-  return { outcome: current.deletedAt ? 'tombstoned' : 'stale', row: current };
 }
 
 /**
@@ -340,18 +406,18 @@ export async function upsertMembership(
  */
 export async function tombstoneUser(ex: Executor, input: UserFields): Promise<UpsertResult<User>> {
   const upserted = await upsertUser(ex, { ...input, email: releasedEmail(input.workosId) });
-  const [row] = await ex
-    .update(users)
-    .set({
-      deletedAt: sql`now()`,
-      isActive: false,
-      email: releasedEmail(input.workosId),
-      updatedAt: sql`now()`,
-    })
-    .where(and(eq(users.workosId, input.workosId), isNull(users.deletedAt)))
-    .returning();
+  const [row] = await userTombstoneQuery(ex, input.workosId);
   if (row) return { outcome: upserted.outcome === 'inserted' ? 'inserted' : 'updated', row };
   return { outcome: 'tombstoned', row: upserted.row };
+}
+
+/** The tombstone statement of tombstoneUser (after the upsert), not yet run: a row when it buried one. */
+export function userTombstoneQuery(ex: Executor, workosId: string) {
+  return ex
+    .update(users)
+    .set({ deletedAt: sql`now()`, isActive: false, email: releasedEmail(workosId), updatedAt: sql`now()` })
+    .where(and(eq(users.workosId, workosId), isNull(users.deletedAt)))
+    .returning();
 }
 
 /** Applies a WorkOS `organization.deleted`: its last state when newer, then a tombstone (see tombstoneUser). */
@@ -360,13 +426,18 @@ export async function tombstoneOrganization(
   input: OrganizationFields,
 ): Promise<UpsertResult<Organization>> {
   const upserted = await upsertOrganization(ex, input);
-  const [row] = await ex
-    .update(organizations)
-    .set({ deletedAt: sql`now()`, isActive: false, updatedAt: sql`now()` })
-    .where(and(eq(organizations.workosOrgId, input.workosOrgId), isNull(organizations.deletedAt)))
-    .returning();
+  const [row] = await organizationTombstoneQuery(ex, input.workosOrgId);
   if (row) return { outcome: upserted.outcome === 'inserted' ? 'inserted' : 'updated', row };
   return { outcome: 'tombstoned', row: upserted.row };
+}
+
+/** The tombstone statement of tombstoneOrganization (after the upsert), not yet run. */
+export function organizationTombstoneQuery(ex: Executor, workosOrgId: string) {
+  return ex
+    .update(organizations)
+    .set({ deletedAt: sql`now()`, isActive: false, updatedAt: sql`now()` })
+    .where(and(eq(organizations.workosOrgId, workosOrgId), isNull(organizations.deletedAt)))
+    .returning();
 }
 
 /**
@@ -377,13 +448,18 @@ export async function tombstoneMembership(
   ex: Executor,
   input: MembershipFields & { workosMembershipId: string },
 ): Promise<UpsertResult<Membership>> {
-  const m = organizationMemberships;
   const upserted = await upsertMembership(ex, input);
-  const [row] = await ex
-    .update(m)
-    .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
-    .where(and(eq(m.workosMembershipId, input.workosMembershipId), isNull(m.deletedAt)))
-    .returning();
+  const [row] = await membershipTombstoneQuery(ex, input.workosMembershipId);
   if (row) return { outcome: upserted.outcome === 'inserted' ? 'inserted' : 'updated', row };
   return { outcome: upserted.outcome === 'tombstoned' ? 'tombstoned' : 'stale', row: upserted.row };
+}
+
+/** The tombstone statement of tombstoneMembership (after the upsert), not yet run. */
+export function membershipTombstoneQuery(ex: Executor, workosMembershipId: string) {
+  const m = organizationMemberships;
+  return ex
+    .update(m)
+    .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(m.workosMembershipId, workosMembershipId), isNull(m.deletedAt)))
+    .returning();
 }

@@ -178,7 +178,7 @@ const SYNCED_ACTIONS = new Set(['created', 'updated', 'deleted']);
 const DOMAIN_ACTIONS = new Set(['created', 'updated', 'deleted', 'verified', 'verification_failed']);
 
 /** `organization_membership.created` -> ['organization_membership', 'created']; unsynced -> ['other']. */
-function splitType(type: string): [string, string] {
+export function splitType(type: string): [string, string] {
   const dot = type.indexOf('.');
   const kind = type.slice(0, dot);
   const action = type.slice(dot + 1);
@@ -191,7 +191,7 @@ function splitType(type: string): [string, string] {
   return ['other', ''];
 }
 
-const userFields = (d: UserData) => ({
+export const userFields = (d: UserData) => ({
   workosId: d.id,
   email: d.email,
   firstName: d.first_name ?? null,
@@ -201,7 +201,7 @@ const userFields = (d: UserData) => ({
   updatedAt: d.updated_at,
 });
 
-const orgFields = (d: OrganizationData) => ({
+export const orgFields = (d: OrganizationData) => ({
   workosOrgId: d.id,
   name: d.name,
   domains: d.domains?.map((x) => ({
@@ -213,7 +213,7 @@ const orgFields = (d: OrganizationData) => ({
   updatedAt: d.updated_at,
 });
 
-const membershipFields = (d: MembershipData, parents: { userId: string; organizationId: string }) => ({
+export const membershipFields = <Id>(d: MembershipData, parents: { userId: Id; organizationId: Id }) => ({
   workosMembershipId: d.id,
   userId: parents.userId,
   organizationId: parents.organizationId,
@@ -235,8 +235,14 @@ async function applyDomain(
   d: OrganizationDomainData,
   deleted: boolean,
 ): Promise<'applied' | 'stale'> {
+  const rows = await ex.execute<{ id: string }>(domainStatement(d, deleted));
+  return rows.length ? 'applied' : 'stale';
+}
+
+/** The statement of applyDomain: returns the organization's id only when it changed it. */
+export function domainStatement(d: OrganizationDomainData, deleted: boolean) {
   const element = JSON.stringify({ id: d.id, domain: d.domain, state: d.state, updatedAt: d.updated_at });
-  const rows = await ex.execute<{ id: string }>(sql`
+  return sql`
     UPDATE ${organizations} SET
       domains = (
         SELECT COALESCE(jsonb_agg(CASE WHEN e->>'id' = ${d.id} THEN ${element}::jsonb ELSE e END ORDER BY ord)
@@ -257,6 +263,5 @@ async function applyDomain(
         SELECT 1 FROM jsonb_array_elements(domains) AS x(e)
         WHERE x.e->>'id' = ${d.id} AND x.e->>'updatedAt' >= ${d.updated_at}
       )
-    RETURNING id`);
-  return rows.length ? 'applied' : 'stale';
+    RETURNING id`;
 }

@@ -1,9 +1,11 @@
 import {
   type Executor,
+  type OrganizationFields,
   organizations,
   releasedEmail,
   tombstoneOrganization,
   tombstoneUser,
+  type UserFields,
   upsertOrganization,
   upsertUser,
   users,
@@ -47,68 +49,100 @@ async function localIds(ex: Executor, workosUserId: string | null, workosOrgId: 
   return { userId: row?.user_id ?? null, organizationId: row?.org_id ?? null };
 }
 
+/** A parent as WorkOS has it now, ready for the shared upserts; `gone` when WorkOS answered 404. */
+export type FetchedUser = { fields: UserFields; gone: boolean };
+export type FetchedOrganization = { fields: OrganizationFields; gone: boolean };
+
 /**
- * Makes sure a user is local, fetching it from WorkOS when an event about it (a membership) came
- * first. WorkOS answering 404 means the user is already deleted there: a tombstone stands in, dated
- * now, so every older event about it is stale. Any other failure -> ParentUnavailableError (retry).
+ * Asks WorkOS for a user an event about it (a membership) came before. WorkOS answering 404 means
+ * the user is already deleted there: a tombstone stands in, dated now, so every older event about
+ * it is stale. Any other failure -> ParentUnavailableError (retry).
  */
-async function fetchUser(ex: Executor, workosId: string, deps: ParentDeps): Promise<string> {
-  let user: Awaited<ReturnType<ParentSource['userManagement']['getUser']>>;
+export async function fetchParentUser(workosId: string, deps: ParentDeps): Promise<FetchedUser> {
   try {
-    user = await deps.workos.userManagement.getUser(workosId);
+    const user = await deps.workos.userManagement.getUser(workosId);
+    return {
+      gone: false,
+      fields: {
+        workosId: user.id,
+        email: user.email,
+        firstName: user.firstName,
+        lastName: user.lastName,
+        emailVerified: user.emailVerified,
+        profilePictureUrl: user.profilePictureUrl,
+        updatedAt: user.updatedAt,
+      },
+    };
   } catch (error) {
     if (!(error instanceof NotFoundException)) {
       throw new ParentUnavailableError(`WorkOS user ${workosId} could not be fetched`, { cause: error });
     }
-    const stub = await tombstoneUser(ex, {
-      workosId,
-      email: releasedEmail(workosId),
-      updatedAt: deps.clock(),
-    });
-    return stub.row.id;
+    return { gone: true, fields: { workosId, email: releasedEmail(workosId), updatedAt: deps.clock() } };
   }
-  const { row } = await upsertUser(ex, {
-    workosId: user.id,
-    email: user.email,
-    firstName: user.firstName,
-    lastName: user.lastName,
-    emailVerified: user.emailVerified,
-    profilePictureUrl: user.profilePictureUrl,
-    updatedAt: user.updatedAt,
-  });
-  return row.id;
 }
 
-async function fetchOrganization(ex: Executor, workosOrgId: string, deps: ParentDeps): Promise<string> {
-  let org: Awaited<ReturnType<ParentSource['organizations']['getOrganization']>>;
+/** fetchParentUser for an organization. */
+export async function fetchParentOrganization(
+  workosOrgId: string,
+  deps: ParentDeps,
+): Promise<FetchedOrganization> {
   try {
-    org = await deps.workos.organizations.getOrganization(workosOrgId);
+    const org = await deps.workos.organizations.getOrganization(workosOrgId);
+    return {
+      gone: false,
+      fields: {
+        workosOrgId: org.id,
+        name: org.name,
+        domains: org.domains.map((d) => ({
+          id: d.id,
+          domain: d.domain,
+          state: d.state,
+          ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
+        })),
+        updatedAt: org.updatedAt,
+      },
+    };
   } catch (error) {
     if (!(error instanceof NotFoundException)) {
       throw new ParentUnavailableError(`WorkOS organization ${workosOrgId} could not be fetched`, {
         cause: error,
       });
     }
-    const stub = await tombstoneOrganization(ex, {
-      workosOrgId,
-      name: workosOrgId,
-      updatedAt: deps.clock(),
-    });
-    return stub.row.id;
+    return { gone: true, fields: { workosOrgId, name: workosOrgId, updatedAt: deps.clock() } };
   }
-  const { row } = await upsertOrganization(ex, {
-    workosOrgId: org.id,
-    name: org.name,
-    domains: org.domains.map((d) => ({
-      id: d.id,
-      domain: d.domain,
-      state: d.state,
-      ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
-    })),
-    updatedAt: org.updatedAt,
-  });
-  return row.id;
 }
+
+async function fetchUser(ex: Executor, workosId: string, deps: ParentDeps): Promise<string> {
+  const { fields, gone } = await fetchParentUser(workosId, deps);
+  return (gone ? await tombstoneUser(ex, fields) : await upsertUser(ex, fields)).row.id;
+}
+
+async function fetchOrganization(ex: Executor, workosOrgId: string, deps: ParentDeps): Promise<string> {
+  const { fields, gone } = await fetchParentOrganization(workosOrgId, deps);
+  return (gone ? await tombstoneOrganization(ex, fields) : await upsertOrganization(ex, fields)).row.id;
+}
+
+/** Which of these WorkOS users and organizations have a local row (tombstones included), in one query. */
+export async function localParents(
+  ex: Executor,
+  workosUserIds: string[],
+  workosOrgIds: string[],
+): Promise<{ users: Set<string>; organizations: Set<string> }> {
+  const found = { users: new Set<string>(), organizations: new Set<string>() };
+  if (!workosUserIds.length && !workosOrgIds.length) return found;
+  const rows = await ex.execute<{ kind: string; id: string }>(sql`
+    SELECT 'u' AS kind, workos_id AS id FROM ${users}
+    WHERE workos_id = ANY(${toTextArray(workosUserIds)}::text[])
+    UNION ALL
+    SELECT 'o', workos_org_id FROM ${organizations}
+    WHERE workos_org_id = ANY(${toTextArray(workosOrgIds)}::text[])`);
+  for (const row of rows) (row.kind === 'u' ? found.users : found.organizations).add(row.id);
+  return found;
+}
+
+/** A PostgreSQL text[] literal, so the statement text does not depend on how many ids there are. */
+const toTextArray = (values: string[]) =>
+  `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 
 /** Local ids of a membership's user and organization, fetching whichever is not local yet. */
 export async function ensureParents(

@@ -3,7 +3,8 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { type ApplyResult, applyClaimed, applyEvent, claimEvents, recordStale } from './apply';
+import { type ApplyResult, applyEvent } from './apply';
+import { applyBatch } from './batch';
 import { SyncError } from './errors';
 import { type EventEnvelope, parseEnvelope } from './events';
 import type { ParentSource } from './parents';
@@ -30,20 +31,13 @@ export type BatchReport = {
   mode: 'shared' | 'isolated';
 };
 
-/** A database error inside the shared transaction: every record is retried in its own transaction. */
-class SharedBatchAborted extends Error {
-  constructor(cause: unknown) {
-    super('shared batch transaction aborted', { cause });
-    this.name = 'SharedBatchAborted';
-  }
-}
-
 /**
  * The sync worker: an SQS batch in, a partial batch response out (Powertools BatchProcessor), so a
  * poison message fails alone and SQS redelivers only it (then moves it to the DLQ).
  *
  * Throughput: the batch first runs in ONE transaction (one COMMIT, i.e. one WAL flush, for up to
- * ten events); each event still writes its inbox row and its effect together. Errors that happen
+ * ten events) and in a handful of round trips (applyBatch sends the effects back to back); each
+ * event still writes its inbox row and its effect together. Errors that happen
  * before an event writes anything (bad message, WorkOS down while fetching a parent) fail just that
  * record inside the shared transaction. Any other error (a database error aborts the transaction)
  * rolls the batch back and re-runs it with one transaction per record, so a record that breaks the
@@ -80,48 +74,39 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
 
   async function shared(event: SQSEvent, context?: Context): Promise<BatchReport> {
     return deps.db.transaction(async (tx) => {
-      const records: RecordReport[] = [];
-      const envelopes = new Map<string, EventEnvelope>();
+      const envelopes: EventEnvelope[] = [];
+      const positions = new Map<string, number>();
       for (const record of event.Records) {
         try {
-          envelopes.set(record.messageId, parseEnvelope(record.body));
+          positions.set(record.messageId, envelopes.push(parseEnvelope(record.body)) - 1);
         } catch {
           // Reported by the record handler below.
         }
       }
-      // One statement writes every inbox row of the batch; duplicates come back unclaimed.
-      const claimed = await claimEvents(tx, [...envelopes.values()]);
-      const stale: string[] = [];
-      let aborted: unknown;
+      // The whole batch in a few round trips (see applyBatch); a database error rolls it back.
+      const outcomes = await applyBatch(tx, envelopes, applyDeps);
+      const records: RecordReport[] = [];
       const response = await processPartialResponse(
         event,
         async (record: SQSRecord) => {
-          if (aborted) throw new SharedBatchAborted(aborted);
           const report: RecordReport = { messageId: record.messageId, ok: false, code: 'PENDING' };
           try {
-            const envelope = envelopes.get(record.messageId) ?? parseEnvelope(record.body);
+            const position = positions.get(record.messageId);
+            const envelope = position === undefined ? parseEnvelope(record.body) : envelopes[position];
+            const outcome = position === undefined ? undefined : outcomes[position];
+            if (!envelope || !outcome) throw new Error('batch outcome missing');
             report.eventId = envelope.id;
             report.eventType = envelope.event;
-            let result: ApplyResult;
-            if (claimed.delete(envelope.id)) {
-              result = await applyClaimed(tx, envelope, applyDeps);
-              if (result.outcome === 'stale') stale.push(envelope.id);
-            } else {
-              // A second copy in this batch, or an event whose first copy failed here: the inbox decides.
-              result = await applyEvent(tx, envelope, applyDeps);
-            }
-            records.push({ ...report, ok: true, result });
+            if (!outcome.ok) throw outcome.error;
+            records.push({ ...report, ok: true, result: outcome.result });
           } catch (error) {
-            if (!(error instanceof SyncError)) aborted = error;
-            else records.push(failed(report, error));
+            records.push(failed(report, error));
             throw error;
           }
         },
         processor,
         options(context),
       );
-      if (aborted) throw new SharedBatchAborted(aborted);
-      await recordStale(tx, stale);
       return { response, records, mode: 'shared' as const };
     });
   }
@@ -152,7 +137,7 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
       return await shared(event, context);
     } catch (error) {
       deps.logger?.warn('batch transaction rolled back; applying each record on its own', {
-        error: safeError(error instanceof SharedBatchAborted ? error.cause : error),
+        error: safeError(error),
       });
       return isolated(event, context);
     }

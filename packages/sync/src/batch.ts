@@ -1,0 +1,250 @@
+import {
+  type Executor,
+  membershipTombstoneQuery,
+  membershipUpsertQuery,
+  type OrganizationFields,
+  organizations,
+  organizationTombstoneQuery,
+  organizationUpsertQuery,
+  processedEvents,
+  releasedEmail,
+  revokedSessions,
+  type UserFields,
+  users,
+  userTombstoneQuery,
+  userUpsertQuery,
+} from '@app/db';
+import { inArray, sql } from 'drizzle-orm';
+import {
+  type ApplyDeps,
+  type ApplyResult,
+  applyEvent,
+  claimEvents,
+  domainStatement,
+  membershipFields,
+  orgFields,
+  recordStale,
+  splitType,
+  userFields,
+} from './apply';
+import { SyncError } from './errors';
+import {
+  type EventEnvelope,
+  membershipData,
+  organizationData,
+  organizationDomainData,
+  parseData,
+  sessionData,
+  userData,
+} from './events';
+import { fetchParentOrganization, fetchParentUser, localParents } from './parents';
+import { pipeline, type Statement } from './pipeline';
+
+/** What became of one event of a batch: its result, or the error that fails its message alone. */
+export type BatchOutcome = { ok: true; result: ApplyResult } | { ok: false; error: SyncError };
+
+type Valid =
+  | { kind: 'user'; deleted: boolean; data: ReturnType<typeof userData.parse> }
+  | { kind: 'organization'; deleted: boolean; data: ReturnType<typeof organizationData.parse> }
+  | { kind: 'organization_membership'; deleted: boolean; data: ReturnType<typeof membershipData.parse> }
+  | { kind: 'organization_domain'; deleted: boolean; data: ReturnType<typeof organizationDomainData.parse> }
+  | { kind: 'session'; data: ReturnType<typeof sessionData.parse> }
+  | { kind: 'other' };
+
+/** An event's statements in the pipeline: [first, end) of it; the last one's rows say `applied`. */
+type Span = { index: number; first: number; end: number; parentsFetched: number };
+
+/**
+ * Applies the events of one SQS batch inside the caller's transaction with a handful of round
+ * trips instead of two or more per event, with the same guarantees as applyEvent for each:
+ * 1. one statement claims every inbox row (duplicates come back unclaimed and are acknowledged);
+ * 2. each claimed event's data is validated; a membership's or domain's parents that neither the
+ *    database nor an earlier event of the batch provides are looked up in one query and fetched
+ *    from WorkOS (a failure fails that event alone and releases its inbox row);
+ * 3. every effect is one or two statements (the shared upsert statements: order guard,
+ *    tombstones, email claims), all sent back to back and executed in the batch's order;
+ * 4. one statement marks the stale ones in the inbox.
+ * A second copy of an event within the batch goes through applyEvent afterwards. A database error
+ * rejects: the caller's transaction must roll back (the worker then retries event by event).
+ */
+export async function applyBatch(
+  ex: Executor,
+  events: EventEnvelope[],
+  deps: ApplyDeps,
+): Promise<BatchOutcome[]> {
+  const claimed = await claimEvents(ex, events);
+  const outcomes: BatchOutcome[] = new Array(events.length);
+  const seen = new Set<string>();
+  const repeats: number[] = [];
+  const valid: { index: number; event: Valid }[] = [];
+  const released: string[] = [];
+  events.forEach((envelope, index) => {
+    if (seen.has(envelope.id)) {
+      repeats.push(index);
+      return;
+    }
+    seen.add(envelope.id);
+    if (!claimed.has(envelope.id)) {
+      outcomes[index] = { ok: true, result: { outcome: 'duplicate', parentsFetched: 0 } };
+      return;
+    }
+    try {
+      valid.push({ index, event: validate(envelope) });
+    } catch (error) {
+      if (!(error instanceof SyncError)) throw error;
+      outcomes[index] = { ok: false, error };
+      released.push(envelope.id);
+    }
+  });
+
+  const local = await localParents(ex, ...parentsToLookUp(valid.map((v) => v.event)));
+  const knownUsers = local.users;
+  const knownOrgs = local.organizations;
+  const statements: Statement[] = [];
+  const spans: Span[] = [];
+  const subject = (table: typeof users | typeof organizations, column: string, id: string) =>
+    sql`(SELECT id FROM ${table} WHERE ${sql.identifier(column)} = ${id})`;
+
+  for (const { index, event } of valid) {
+    const first = statements.length;
+    let parentsFetched = 0;
+    try {
+      if (event.kind === 'organization_membership' || event.kind === 'organization_domain') {
+        const userId = event.kind === 'organization_membership' ? event.data.user_id : null;
+        const orgId = event.data.organization_id;
+        if (userId && !knownUsers.has(userId)) {
+          const { fields, gone } = await fetchParentUser(userId, deps);
+          statements.push(...userStatements(ex, fields, gone));
+          knownUsers.add(userId);
+          parentsFetched++;
+        }
+        if (!knownOrgs.has(orgId)) {
+          const { fields, gone } = await fetchParentOrganization(orgId, deps);
+          statements.push(...organizationStatements(ex, fields, gone));
+          knownOrgs.add(orgId);
+          parentsFetched++;
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof SyncError)) throw error;
+      // A parent fetched before the failure stays written, as applyEvent leaves it.
+      outcomes[index] = { ok: false, error };
+      released.push(events[index]?.id as string);
+      continue;
+    }
+    const effectStart = statements.length;
+    switch (event.kind) {
+      case 'user':
+        statements.push(...userStatements(ex, userFields(event.data), event.deleted));
+        knownUsers.add(event.data.id);
+        break;
+      case 'organization':
+        statements.push(...organizationStatements(ex, orgFields(event.data), event.deleted));
+        knownOrgs.add(event.data.id);
+        break;
+      case 'organization_membership': {
+        const fields = membershipFields(event.data, {
+          userId: subject(users, 'workos_id', event.data.user_id),
+          organizationId: subject(organizations, 'workos_org_id', event.data.organization_id),
+        });
+        statements.push(membershipUpsertQuery(ex, fields));
+        if (event.deleted) statements.push(membershipTombstoneQuery(ex, fields.workosMembershipId));
+        break;
+      }
+      case 'organization_domain':
+        statements.push(domainStatement(event.data, event.deleted));
+        break;
+      case 'session':
+        statements.push(
+          ex
+            .insert(revokedSessions)
+            .values({ sessionId: event.data.id, workosUserId: event.data.user_id ?? null })
+            .onConflictDoNothing()
+            .returning({ sessionId: revokedSessions.sessionId }),
+        );
+        break;
+      default:
+        break;
+    }
+    if (statements.length === effectStart) {
+      outcomes[index] = { ok: true, result: { outcome: 'ignored', parentsFetched } };
+    } else spans.push({ index, first, end: statements.length, parentsFetched });
+  }
+  if (released.length) {
+    statements.push(ex.delete(processedEvents).where(inArray(processedEvents.eventId, released)));
+  }
+
+  const rows = statements.length ? await pipeline(ex, statements) : [];
+  const stale: string[] = [];
+  for (const span of spans) {
+    const applied = (rows[span.end - 1] ?? 0) > 0;
+    if (!applied) stale.push(events[span.index]?.id as string);
+    outcomes[span.index] = {
+      ok: true,
+      result: { outcome: applied ? 'applied' : 'stale', parentsFetched: span.parentsFetched },
+    };
+  }
+  await recordStale(ex, stale);
+
+  for (const index of repeats) {
+    try {
+      outcomes[index] = { ok: true, result: await applyEvent(ex, events[index] as EventEnvelope, deps) };
+    } catch (error) {
+      if (!(error instanceof SyncError)) throw error;
+      outcomes[index] = { ok: false, error };
+    }
+  }
+  return outcomes;
+}
+
+/** The event's data checked for its type (InvalidEventError when it cannot be applied). */
+function validate(event: EventEnvelope): Valid {
+  const [kind, action] = splitType(event.event);
+  const deleted = action === 'deleted';
+  switch (kind) {
+    case 'user':
+      return { kind, deleted, data: parseData(userData, event) };
+    case 'organization':
+      return { kind, deleted, data: parseData(organizationData, event) };
+    case 'organization_membership':
+      return { kind, deleted, data: parseData(membershipData, event) };
+    case 'organization_domain':
+      return { kind, deleted, data: parseData(organizationDomainData, event) };
+    case 'session':
+      return { kind, data: parseData(sessionData, event) };
+    default:
+      return { kind: 'other' };
+  }
+}
+
+/** Parents the batch refers to before any of its own events writes them: the database must say. */
+function parentsToLookUp(events: Valid[]): [string[], string[]] {
+  const written = { users: new Set<string>(), orgs: new Set<string>() };
+  const lookUp = { users: new Set<string>(), orgs: new Set<string>() };
+  for (const event of events) {
+    if (event.kind === 'user') written.users.add(event.data.id);
+    else if (event.kind === 'organization') written.orgs.add(event.data.id);
+    else if (event.kind === 'organization_membership' || event.kind === 'organization_domain') {
+      if (event.kind === 'organization_membership' && !written.users.has(event.data.user_id)) {
+        lookUp.users.add(event.data.user_id);
+      }
+      if (!written.orgs.has(event.data.organization_id)) lookUp.orgs.add(event.data.organization_id);
+    }
+  }
+  return [[...lookUp.users], [...lookUp.orgs]];
+}
+
+/** upsertUser, or tombstoneUser when `deleted`, as statements; the last one's rows mean applied. */
+function userStatements(ex: Executor, fields: UserFields, deleted: boolean) {
+  if (!deleted) return [userUpsertQuery(ex, fields)];
+  return [
+    userUpsertQuery(ex, { ...fields, email: releasedEmail(fields.workosId) }),
+    userTombstoneQuery(ex, fields.workosId),
+  ];
+}
+
+/** upsertOrganization, or tombstoneOrganization when `deleted`, as statements. */
+function organizationStatements(ex: Executor, fields: OrganizationFields, deleted: boolean) {
+  if (!deleted) return [organizationUpsertQuery(ex, fields)];
+  return [organizationUpsertQuery(ex, fields), organizationTombstoneQuery(ex, fields.workosOrgId)];
+}

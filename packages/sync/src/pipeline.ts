@@ -1,0 +1,37 @@
+import type { Executor, Sql } from '@app/db';
+import type { SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+
+/** A drizzle query builder not yet run, or a raw drizzle `sql` statement. */
+export type Statement = { toSQL(): { sql: string; params: unknown[] } } | SQL;
+
+const dialect = new PgDialect();
+
+/**
+ * Runs statements on the executor's connection back to back, without waiting for each answer
+ * (postgres.js pipelines queries issued on one connection), and returns how many rows each
+ * returned. PostgreSQL executes them in the order sent, so statements on the same row keep their
+ * order. Run inside a transaction: if one fails, the ones after it fail too and the caller's
+ * transaction must roll back (the rejection says so).
+ *
+ * The statements go through postgres.js itself, as named prepared statements: drizzle would send
+ * each one unnamed (parsed and planned every time) and, through its async layers, gives no
+ * guarantee about the order in which promises started together reach the connection.
+ */
+export async function pipeline(ex: Executor, statements: Statement[]): Promise<number[]> {
+  const client = connectionOf(ex);
+  const pending = statements.map((statement) => {
+    const query = 'toSQL' in statement ? statement.toSQL() : dialect.sqlToQuery(statement);
+    // Sent in call order: postgres.js queues each query on the connection as it is started.
+    return client.unsafe(query.sql, query.params as never[], { prepare: true }).execute();
+  });
+  const results = await Promise.all(pending);
+  return results.map((rows) => rows.length);
+}
+
+/** The postgres.js client under a drizzle database or transaction (inside a transaction: its connection). */
+function connectionOf(ex: Executor): Sql {
+  const client = (ex._.session as unknown as { client?: Sql }).client;
+  if (!client) throw new Error('pipeline needs a postgres.js drizzle executor');
+  return client;
+}
