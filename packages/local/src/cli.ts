@@ -1,4 +1,14 @@
-import { startLocalStack } from './stack';
+// The embedded PostgreSQL package installs SIGINT/SIGTERM hooks on import that stop the database and
+// exit at once, under the worker's feet. Drop just those (listeners installed before, such as a
+// runner's, stay) so everything stops in order below: worker, servers, then the database.
+const signals = ['SIGINT', 'SIGTERM'] as const;
+const existing = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+const { startLocalStack } = await import('./stack');
+for (const signal of signals) {
+  for (const listener of process.listeners(signal)) {
+    if (!existing.get(signal)?.has(listener)) process.off(signal, listener);
+  }
+}
 
 const started = performance.now();
 // LOCAL_DATA_DIR (with PORT and WORKOS_EMULATOR_PORT) lets a second copy, or a test, run beside the usual one.
@@ -25,5 +35,4 @@ const shutdown = async () => {
   await stack.stop();
   process.exit(0);
 };
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+for (const signal of signals) process.on(signal, shutdown);
