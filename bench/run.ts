@@ -67,7 +67,9 @@ async function section<T>(name: string, databaseUrl: string): Promise<T> {
   );
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`section ${name} failed (exit ${code})`);
-  return JSON.parse(readFileSync(out, 'utf8')) as T;
+  const result = JSON.parse(readFileSync(out, 'utf8')) as T;
+  rmSync(out, { force: true });
+  return result;
 }
 
 const loadAtStart = round(loadavg()[0] ?? 0, 2);
