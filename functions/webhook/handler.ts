@@ -1,21 +1,17 @@
-import { loadConfig, schemas } from '@app/config';
-import { resolveSecrets } from '@app/config/secrets';
+import { schemas } from '@app/config';
 import { createSqs } from '@app/config/sqs';
 import { createWorkOS } from '@app/config/workos';
+import { loadRuntime } from '@app/sync/runtime';
 import { makeWebhookHandler } from '@app/sync/webhook';
-import { createTelemetry } from '@app/telemetry';
 
 // POST /webhooks/workos: verify the signature, validate, enqueue. No VPC, no database.
-await resolveSecrets();
-const config = loadConfig({
+const { config, logger, metrics } = await loadRuntime('webhook', {
   WORKOS_WEBHOOK_SECRET: schemas.WORKOS_WEBHOOK_SECRET,
   WORKOS_CLIENT_ID: schemas.WORKOS_CLIENT_ID,
   QUEUE_URL: schemas.QUEUE_URL,
   SQS_ENDPOINT: schemas.SQS_ENDPOINT,
   APP_ENV: schemas.APP_ENV,
-  LOG_LEVEL: schemas.LOG_LEVEL,
 });
-const { logger, metrics } = createTelemetry('webhook', config.LOG_LEVEL);
 
 export const handler = makeWebhookHandler({
   sqs: createSqs(config),

@@ -1,0 +1,20 @@
+import { loadConfig, schemas } from '@app/config';
+import { resolveSecrets } from '@app/config/secrets';
+import { createTelemetry } from '@app/telemetry';
+import type * as z from 'zod';
+
+const runtimeEnv = { LOG_LEVEL: schemas.LOG_LEVEL };
+
+/**
+ * The cold start every function shares: secrets from Secrets Manager into the environment, the
+ * variables the function names (plus LOG_LEVEL) validated once, then its logs and metrics.
+ * No database code here: the webhook function imports this and runs outside the VPC.
+ */
+export async function loadRuntime<S extends Record<string, z.ZodType>>(service: string, env: S) {
+  await resolveSecrets();
+  const config = loadConfig({ ...env, ...runtimeEnv });
+  // TypeScript cannot see through the generic shape: LOG_LEVEL is there, validated above.
+  const { LOG_LEVEL } = config as z.output<z.ZodObject<typeof runtimeEnv>>;
+  const { logger, metrics } = createTelemetry(service, LOG_LEVEL);
+  return { config, logger, metrics };
+}

@@ -1,0 +1,41 @@
+import { schemas } from '@app/config';
+import { createWorkOS } from '@app/config/workos';
+import { createDb } from '@app/db';
+import type * as z from 'zod';
+import { loadRuntime } from './runtime';
+
+const syncEnv = {
+  DATABASE_URL: schemas.DATABASE_URL,
+  WORKOS_API_KEY: schemas.WORKOS_API_KEY,
+  WORKOS_API_HOSTNAME: schemas.WORKOS_API_HOSTNAME,
+  WORKOS_API_PORT: schemas.WORKOS_API_PORT,
+  WORKOS_API_HTTPS: schemas.WORKOS_API_HTTPS,
+};
+
+export type SyncRuntimeOptions<S> = {
+  /** Variables this function reads besides DATABASE_URL, WORKOS_* and LOG_LEVEL. */
+  env?: S;
+  /** WorkOS client timeout and retries (createWorkOS defaults otherwise). */
+  workos?: { timeoutMs?: number; maxRetries?: number };
+  /** One connection per Lambda container unless told otherwise; named after the service. */
+  db?: { max?: number; applicationName?: string };
+};
+
+/**
+ * What the functions that write synced data (sync-worker, reconcile, backfill and its CLI) build
+ * once per cold start: config, logs and metrics, one database client, a WorkOS API client.
+ */
+export async function loadSyncRuntime<S extends Record<string, z.ZodType> = Record<never, z.ZodType>>(
+  service: string,
+  options: SyncRuntimeOptions<S> = {},
+) {
+  const { config, logger, metrics } = await loadRuntime(service, { ...syncEnv, ...(options.env as S) });
+  // TypeScript cannot see through the generic shape: these variables are there, validated above.
+  const settings = config as z.output<z.ZodObject<typeof syncEnv>>;
+  const { db, close } = createDb(settings.DATABASE_URL, {
+    max: options.db?.max ?? 1,
+    applicationName: options.db?.applicationName ?? service,
+  });
+  const workos = createWorkOS(settings, options.workos);
+  return { config, logger, metrics, db, close, workos };
+}
