@@ -54,6 +54,28 @@ export type UserFields = {
   updatedAt: Date | string;
 };
 
+/** A user as the WorkOS API (the SDK, camelCase) returns it: the fields this app keeps. */
+export type WorkOSUserRecord = {
+  id: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  emailVerified: boolean;
+  profilePictureUrl: string | null;
+  updatedAt: string;
+};
+
+/** The upsert fields of a user read from the WorkOS API (sign-in, parent fetch). */
+export const userFieldsFromWorkOS = (user: WorkOSUserRecord): UserFields => ({
+  workosId: user.id,
+  email: user.email,
+  firstName: user.firstName,
+  lastName: user.lastName,
+  emailVerified: user.emailVerified,
+  profilePictureUrl: user.profilePictureUrl,
+  updatedAt: user.updatedAt,
+});
+
 /**
  * The address a user row holds while it cannot hold its own (users.email is UNIQUE): a deleted
  * user, or one whose address WorkOS has since given to another user. RFC 2606 `.invalid`, so it

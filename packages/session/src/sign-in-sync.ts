@@ -6,6 +6,7 @@ import {
   upsertMembership,
   upsertOrganization,
   upsertUser,
+  userFieldsFromWorkOS,
 } from '@app/db';
 import type { Logger } from '@app/telemetry';
 import type {
@@ -81,19 +82,7 @@ export async function recordSignIn(
 ): Promise<SignInRecord> {
   return db.transaction(async (tx) => {
     const { user } = input;
-    const result = await upsertUser(
-      tx,
-      {
-        workosId: user.id,
-        email: user.email,
-        firstName: user.firstName,
-        lastName: user.lastName,
-        emailVerified: user.emailVerified,
-        profilePictureUrl: user.profilePictureUrl,
-        updatedAt: user.updatedAt,
-      },
-      { lastLoginAt: input.at },
-    );
+    const result = await upsertUser(tx, userFieldsFromWorkOS(user), { lastLoginAt: input.at });
     const active = result.outcome !== 'tombstoned' && result.row.isActive && !result.row.deletedAt;
     if (active && input.organizationId && input.snapshot) {
       await recordOrganization(tx, result.row.id, input.organizationId, input.snapshot);

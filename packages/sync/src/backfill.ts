@@ -17,6 +17,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import * as z from 'zod';
+import { membershipFields, orgFields, userFields } from './apply';
 import { membershipData, organizationData, userData } from './events';
 import { ensureParents, type ParentSource } from './parents';
 import { type RetryPolicy, sleep as realSleep, type WorkOSGet, withRetry } from './reconcile-retry';
@@ -221,57 +222,19 @@ export function makeBackfill(deps: BackfillDeps) {
       if (phase === 'organizations') {
         const parsed = organizationData.safeParse(item);
         if (!parsed.success) return invalid(phase, item);
-        const d = parsed.data;
-        return (
-          await upsertOrganization(tx, {
-            workosOrgId: d.id,
-            name: d.name,
-            ...(d.domains
-              ? {
-                  domains: d.domains.map((x) => ({
-                    id: x.id,
-                    domain: x.domain,
-                    state: x.state,
-                    ...(x.updated_at ? { updatedAt: x.updated_at } : {}),
-                  })),
-                }
-              : {}),
-            updatedAt: d.updated_at,
-          })
-        ).outcome;
+        return (await upsertOrganization(tx, orgFields(parsed.data))).outcome;
       }
       if (phase === 'users') {
         const parsed = userData.safeParse(item);
         if (!parsed.success) return invalid(phase, item);
-        const d = parsed.data;
-        return (
-          await upsertUser(tx, {
-            workosId: d.id,
-            email: d.email,
-            firstName: d.first_name ?? null,
-            lastName: d.last_name ?? null,
-            emailVerified: d.email_verified ?? false,
-            profilePictureUrl: d.profile_picture_url ?? null,
-            updatedAt: d.updated_at,
-          })
-        ).outcome;
+        return (await upsertUser(tx, userFields(parsed.data))).outcome;
       }
       const parsed = membershipData.safeParse(item);
       if (!parsed.success) return invalid(phase, item);
       const d = parsed.data;
       // Users and organizations were imported first; one created since is fetched like the worker does.
       const parents = await ensureParents(tx, d.user_id, d.organization_id, parentDeps);
-      return (
-        await upsertMembership(tx, {
-          workosMembershipId: d.id,
-          userId: parents.userId,
-          organizationId: parents.organizationId,
-          status: d.status,
-          roleSlug: d.role?.slug ?? d.roles?.[0]?.slug ?? null,
-          roleSlugs: d.roles?.map((r) => r.slug) ?? (d.role ? [d.role.slug] : []),
-          updatedAt: d.updated_at,
-        })
-      ).outcome;
+      return (await upsertMembership(tx, membershipFields(d, parents))).outcome;
     }
 
     function invalid(phase: Phase, item: Item): 'invalid' {

@@ -8,7 +8,9 @@ import {
   type UserFields,
   upsertOrganization,
   upsertUser,
+  userFieldsFromWorkOS,
   users,
+  type WorkOSUserRecord,
 } from '@app/db';
 import { NotFoundException } from '@workos-inc/node';
 import { sql } from 'drizzle-orm';
@@ -17,15 +19,7 @@ import { ParentUnavailableError } from './errors';
 /** The two WorkOS API calls the worker makes: fetching a parent a membership needs. */
 export type ParentSource = {
   userManagement: {
-    getUser(id: string): Promise<{
-      id: string;
-      email: string;
-      firstName: string | null;
-      lastName: string | null;
-      emailVerified: boolean;
-      profilePictureUrl: string | null;
-      updatedAt: string;
-    }>;
+    getUser(id: string): Promise<WorkOSUserRecord>;
   };
   organizations: {
     getOrganization(id: string): Promise<{
@@ -61,18 +55,7 @@ export type FetchedOrganization = { fields: OrganizationFields; gone: boolean };
 export async function fetchParentUser(workosId: string, deps: ParentDeps): Promise<FetchedUser> {
   try {
     const user = await deps.workos.userManagement.getUser(workosId);
-    return {
-      gone: false,
-      fields: {
-        workosId: user.id,
-        email: user.email,
-        firstName: user.firstName,
-        lastName: user.lastName,
-        emailVerified: user.emailVerified,
-        profilePictureUrl: user.profilePictureUrl,
-        updatedAt: user.updatedAt,
-      },
-    };
+    return { gone: false, fields: userFieldsFromWorkOS(user) };
   } catch (error) {
     if (!(error instanceof NotFoundException)) {
       throw new ParentUnavailableError(`WorkOS user ${workosId} could not be fetched`, { cause: error });
