@@ -1,4 +1,3 @@
-import { createWorkOS } from '@app/config/workos';
 import type { HttpResult } from '@app/http';
 import { makeSessions, SESSION_COOKIE, type SessionsOptions } from '@app/session';
 import { type EmulatorOptions, startEmulator } from '@app/workos-emulator';
@@ -6,6 +5,7 @@ import { makeAuthHandler } from '../../../functions/auth/app';
 import { makeMeHandler } from '../../../functions/me/app';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { type HttpEventInput, httpEvent, lambdaContext } from '../../support/events';
+import { emulatorWorkOS } from '../../support/workos';
 
 export const COOKIE_PASSWORD = 'test-cookie-password-that-is-long-enough-0123456789';
 export const REDIRECT_URI = 'http://localhost:3000/auth/callback';
@@ -74,17 +74,7 @@ export async function startHarness(
   const emulator = await startEmulator({ seed: authSeed, ...options.emulator });
 
   /** A WorkOS client of its own (its own JWKS cache), as in a separate container. */
-  const newWorkOS = (timeoutMs = 3000) =>
-    createWorkOS(
-      {
-        WORKOS_API_KEY: emulator.apiKey,
-        WORKOS_CLIENT_ID: emulator.clientId,
-        WORKOS_API_HOSTNAME: emulator.hostname,
-        WORKOS_API_PORT: emulator.port,
-        WORKOS_API_HTTPS: false,
-      },
-      { maxRetries: 0, timeoutMs },
-    );
+  const newWorkOS = (timeoutMs = 3000) => emulatorWorkOS(emulator, { timeoutMs });
 
   /** One "container": its own WorkOS client, sessions and handlers; the database is shared. */
   function instance(

@@ -1,10 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createWorkOS } from '@app/config/workos';
 import { organizationMemberships, organizations, users } from '@app/db';
-import { makeSyncWorker, type RecordReport } from '@app/sync';
+import type { RecordReport } from '@app/sync';
 import { makeWebhookHandler } from '@app/sync/webhook';
-import { type Emulator, startEmulator } from '@app/workos-emulator';
+import type { Emulator } from '@app/workos-emulator';
 import { GetQueueAttributesCommand, PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { eq } from 'drizzle-orm';
 import { routes } from '../../../infra/routes';
@@ -14,7 +13,8 @@ import {
   startLocalQueue,
   startQueuePoller,
 } from '../../../packages/local/src/index';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
+import type { TestDatabase } from '../../support/db';
+import { startSyncWorker } from '../../support/sync';
 
 const WEBHOOK_SECRET = 'whsec_reconcile_tests';
 
@@ -30,22 +30,11 @@ export async function startSyncStack(
     seed?: (e: Emulator) => void;
   } = {},
 ) {
-  const [t, emulator, queue] = await Promise.all([
-    createTestDatabase(),
-    startEmulator({ webhookRetry: { attempts: 3, baseDelayMs: 50, timeoutMs: 5000 } }),
+  const [bed, queue] = await Promise.all([
+    startSyncWorker({ emulator: { webhookRetry: { attempts: 3, baseDelayMs: 50, timeoutMs: 5000 } } }),
     startLocalQueue({ visibilityTimeoutSeconds: 2 }),
   ]);
-  const workos = createWorkOS(
-    {
-      WORKOS_API_KEY: emulator.apiKey,
-      WORKOS_CLIENT_ID: emulator.clientId,
-      WORKOS_API_HOSTNAME: emulator.hostname,
-      WORKOS_API_PORT: emulator.port,
-      WORKOS_API_HTTPS: false,
-    },
-    { maxRetries: 0 },
-  );
-  const worker = makeSyncWorker({ db: t.db, workos });
+  const { t, emulator, workos, worker } = bed;
   /** What the worker did with every record it received. */
   const reports: RecordReport[] = [];
   const workerErrors: unknown[] = [];
@@ -123,8 +112,7 @@ export async function startSyncStack(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
-    await Promise.all([emulator.stop(), queue.stop()]);
-    await t.drop();
+    await Promise.all([bed.stop(), queue.stop()]);
   }
 
   return {

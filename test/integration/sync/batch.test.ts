@@ -1,11 +1,11 @@
-import { createWorkOS } from '@app/config/workos';
 import { organizationMemberships, organizations, processedEvents, revokedSessions, users } from '@app/db';
-import { makeSyncWorker, type SyncWorker } from '@app/sync';
-import { type Emulator, startEmulator } from '@app/workos-emulator';
+import type { SyncWorker } from '@app/sync';
+import type { Emulator } from '@app/workos-emulator';
 import { eq, inArray, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
+import type { TestDatabase } from '../../support/db';
 import { sqsEvent } from '../../support/events';
+import { type SyncWorkerBed, startSyncWorker } from '../../support/sync';
 import {
   at,
   body,
@@ -27,24 +27,12 @@ import {
 let t: TestDatabase;
 let emulator: Emulator;
 let worker: SyncWorker;
+let stop: SyncWorkerBed['stop'];
 
 beforeAll(async () => {
-  [t, emulator] = await Promise.all([createTestDatabase({ max: 1 }), startEmulator({})]);
-  const workos = createWorkOS(
-    {
-      WORKOS_API_KEY: emulator.apiKey,
-      WORKOS_CLIENT_ID: emulator.clientId,
-      WORKOS_API_HOSTNAME: emulator.hostname,
-      WORKOS_API_PORT: emulator.port,
-      WORKOS_API_HTTPS: false,
-    },
-    { maxRetries: 0 },
-  );
-  worker = makeSyncWorker({ db: t.db, workos });
+  ({ t, emulator, worker, stop } = await startSyncWorker({ dbMax: 1 }));
 });
-afterAll(async () => {
-  await Promise.all([t.drop(), emulator.stop()]);
-});
+afterAll(() => stop());
 
 const deliver = (events: Record<string, unknown>[]) => worker.processBatch(sqsEvent(events.map(body)));
 const outcomes = (report: Awaited<ReturnType<typeof deliver>>) =>

@@ -1,8 +1,6 @@
 import { createSqs } from '@app/config/sqs';
-import { createWorkOS } from '@app/config/workos';
 import { users } from '@app/db';
-import { makeSyncWorker, type SyncWorker } from '@app/sync';
-import { type Emulator, startEmulator } from '@app/workos-emulator';
+import type { SyncWorker } from '@app/sync';
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -12,26 +10,28 @@ import {
 } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
+import type { TestDatabase } from '../../support/db';
 import { lambdaContext, sqsRecord } from '../../support/events';
+import { type SyncWorkerBed, startSyncWorker } from '../../support/sync';
 import { at, body, userEvent } from './events';
 
 const MAX_RECEIVE_COUNT = 5;
 
 let t: TestDatabase;
-let emulator: Emulator;
 let server: Awaited<ReturnType<typeof startFauxqs>>;
 let sqs: SQSClient;
 let queueUrl: string;
 let dlqUrl: string;
 let worker: SyncWorker;
+let stop: SyncWorkerBed['stop'];
 
 beforeAll(async () => {
-  [t, emulator, server] = await Promise.all([
-    createTestDatabase(),
-    startEmulator({}),
+  let bed: SyncWorkerBed;
+  [bed, server] = await Promise.all([
+    startSyncWorker(),
     startFauxqs({ port: 0, logger: false, host: '127.0.0.1' }),
   ]);
+  ({ t, worker, stop } = bed);
   sqs = createSqs({ SQS_ENDPOINT: `http://127.0.0.1:${server.port}` });
   const dlq = server.createQueue('sync-dlq');
   dlqUrl = dlq.queueUrl;
@@ -44,21 +44,10 @@ beforeAll(async () => {
       }),
     },
   }).queueUrl;
-  const workos = createWorkOS(
-    {
-      WORKOS_API_KEY: emulator.apiKey,
-      WORKOS_CLIENT_ID: emulator.clientId,
-      WORKOS_API_HOSTNAME: emulator.hostname,
-      WORKOS_API_PORT: emulator.port,
-      WORKOS_API_HTTPS: false,
-    },
-    { maxRetries: 0 },
-  );
-  worker = makeSyncWorker({ db: t.db, workos });
 });
 afterAll(async () => {
   sqs.destroy();
-  await Promise.all([t.drop(), emulator.stop(), server.stop()]);
+  await Promise.all([stop(), server.stop()]);
 });
 
 const depth = async (url: string) => {

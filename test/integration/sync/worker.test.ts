@@ -1,11 +1,10 @@
-import { createWorkOS } from '@app/config/workos';
 import { organizationMemberships, organizations, processedEvents, revokedSessions, users } from '@app/db';
 import { makeSyncWorker, type SyncWorker } from '@app/sync';
-import { type Emulator, startEmulator } from '@app/workos-emulator';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
+import type { TestDatabase } from '../../support/db';
 import { lambdaContext, sqsEvent } from '../../support/events';
+import { type SyncWorkerBed, startSyncWorker } from '../../support/sync';
 import {
   at,
   body,
@@ -18,26 +17,13 @@ import {
 } from './events';
 
 let t: TestDatabase;
-let emulator: Emulator;
 let worker: SyncWorker;
+let stop: SyncWorkerBed['stop'];
 
 beforeAll(async () => {
-  [t, emulator] = await Promise.all([createTestDatabase(), startEmulator({})]);
-  const workos = createWorkOS(
-    {
-      WORKOS_API_KEY: emulator.apiKey,
-      WORKOS_CLIENT_ID: emulator.clientId,
-      WORKOS_API_HOSTNAME: emulator.hostname,
-      WORKOS_API_PORT: emulator.port,
-      WORKOS_API_HTTPS: false,
-    },
-    { maxRetries: 0 },
-  );
-  worker = makeSyncWorker({ db: t.db, workos });
+  ({ t, worker, stop } = await startSyncWorker());
 });
-afterAll(async () => {
-  await Promise.all([t.drop(), emulator.stop()]);
-});
+afterAll(() => stop());
 
 /** Delivers events as one SQS batch; returns the ids of the failed records' events. */
 async function deliver(...events: (Record<string, unknown> | string)[]) {

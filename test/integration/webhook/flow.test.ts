@@ -12,6 +12,7 @@ import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { httpEvent, lambdaContext, sqsRecord } from '../../support/events';
+import { emulatorWorkOS } from '../../support/workos';
 
 const SECRET = 'whsec_flow';
 
@@ -69,16 +70,7 @@ afterAll(async () => {
 
 describe('WorkOS -> webhook -> SQS -> worker -> PostgreSQL', () => {
   it('brings what changed in WorkOS into the database, even when deliveries come duplicated and reversed', async () => {
-    const workos = createWorkOS(
-      {
-        WORKOS_API_KEY: emulator.apiKey,
-        WORKOS_API_HOSTNAME: emulator.hostname,
-        WORKOS_API_PORT: emulator.port,
-        WORKOS_API_HTTPS: false,
-      },
-      { maxRetries: 0 },
-    );
-    const worker = makeSyncWorker({ db: t.db, workos });
+    const worker = makeSyncWorker({ db: t.db, workos: emulatorWorkOS(emulator) });
 
     emulator.webhooks.holdNext(6);
     emulator.webhooks.duplicateNext(2);

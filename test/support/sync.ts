@@ -1,0 +1,23 @@
+import { makeSyncWorker } from '@app/sync';
+import { type EmulatorOptions, startEmulator } from '@app/workos-emulator';
+import { createTestDatabase } from './db';
+import { emulatorWorkOS } from './workos';
+
+/**
+ * The sync worker between a fresh migrated database and the WorkOS emulator (which it asks for
+ * parents). Call in beforeAll; `stop()` in afterAll.
+ */
+export async function startSyncWorker(options: { dbMax?: number; emulator?: EmulatorOptions } = {}) {
+  const [t, emulator] = await Promise.all([
+    createTestDatabase(options.dbMax ? { max: options.dbMax } : {}),
+    startEmulator(options.emulator ?? {}),
+  ]);
+  const workos = emulatorWorkOS(emulator);
+  const worker = makeSyncWorker({ db: t.db, workos });
+  const stop = async () => {
+    await Promise.all([t.drop(), emulator.stop()]);
+  };
+  return { t, emulator, workos, worker, stop };
+}
+
+export type SyncWorkerBed = Awaited<ReturnType<typeof startSyncWorker>>;
