@@ -1,8 +1,15 @@
 import path from 'node:path';
-import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  ParamsAndSecretsLayerVersion,
+  ParamsAndSecretsLogLevel,
+  ParamsAndSecretsVersions,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -33,6 +40,33 @@ export const bundlingOptions = {
   logLevel: LogLevel.WARNING,
 } satisfies BundlingOptions;
 
+/** How long the secrets extension keeps a secret: rotated values reach running functions within it. */
+export const SECRETS_CACHE_TTL = Duration.seconds(300);
+
+/**
+ * The AWS Parameters and Secrets Lambda Extension: a layer serving Secrets Manager values on
+ * localhost:2773 from a cache, read by resolveSecrets (packages/config/src/secrets.ts) over plain
+ * HTTP so no function loads the Secrets Manager SDK client. CDK picks the layer ARN for the
+ * function's architecture (arm64) and region, through a template mapping when the region is only
+ * known at deploy time. It grants nothing itself: the function still needs
+ * secretsmanager:GetSecretValue on each secret (grantRead).
+ */
+export function secretsExtension() {
+  return ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSecretsVersions.V1_0_103, {
+    cacheEnabled: true,
+    // Two secrets at most per function; the value only bounds the cache's memory.
+    cacheSize: 10,
+    secretsManagerTtl: SECRETS_CACHE_TTL,
+    // A cache miss at cold start asks Secrets Manager; fail well inside the 10 s init limit.
+    secretsManagerTimeout: Duration.seconds(5),
+    logLevel: ParamsAndSecretsLogLevel.WARN,
+  });
+}
+
+/** A function whose environment names a secret ARN (WORKOS_SECRET_ARN, DATABASE_SECRET_ARN...) reads secrets. */
+export const readsSecrets = (environment: Record<string, string> = {}) =>
+  Object.keys(environment).some((name) => name.endsWith('_SECRET_ARN'));
+
 export type AppFunctionProps = {
   /** Entry file relative to the repository root, e.g. `functions/auth/handler.ts` (exports `handler`). */
   entry: string;
@@ -51,7 +85,8 @@ export type AppFunctionProps = {
 
 /**
  * The house Lambda: nodejs22.x on arm64, ESM bundle (minified, source maps, AWS SDK from the runtime),
- * X-Ray tracing, its own log group with a retention, private subnets when given a VPC.
+ * X-Ray tracing, its own log group with a retention, private subnets when given a VPC, and the
+ * secrets extension layer whenever its environment names a `*_SECRET_ARN`.
  */
 export class AppFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
@@ -73,6 +108,7 @@ export class AppFunction extends NodejsFunction {
       projectRoot: repoRoot,
       depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      ...(readsSecrets(props.environment) ? { paramsAndSecrets: secretsExtension() } : {}),
       ...(props.vpc
         ? {
             vpc: props.vpc,
