@@ -164,3 +164,30 @@ export function bodyOf(res: HttpResult): {
 } {
   return JSON.parse(String(res.body));
 }
+
+/**
+ * For tests of the entry files themselves (functions/<name>/handler.ts, built from the
+ * environment at import): a fresh database, the emulator with authSeed, and process.env pointing
+ * the cookie-session functions at both, plus `env`. Call in beforeAll; `stop()` in afterAll.
+ */
+export async function startEntryEnvironment(env: Record<string, string> = {}) {
+  const t = await createTestDatabase();
+  const emulator = await startEmulator({ seed: authSeed });
+  Object.assign(process.env, {
+    WORKOS_API_KEY: emulator.apiKey,
+    WORKOS_CLIENT_ID: emulator.clientId,
+    WORKOS_API_HOSTNAME: emulator.hostname,
+    WORKOS_API_PORT: String(emulator.port),
+    WORKOS_API_HTTPS: 'false',
+    WORKOS_REDIRECT_URI: REDIRECT_URI,
+    SESSION_SECRET: 'entry-test-secret-entry-test-secret-0123',
+    DATABASE_URL: t.url,
+    APP_ENV: 'local',
+    ...env,
+  });
+  const stop = async () => {
+    await emulator.stop();
+    await t.drop();
+  };
+  return { t, emulator, stop };
+}

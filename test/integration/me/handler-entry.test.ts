@@ -1,30 +1,14 @@
-import { startEmulator } from '@app/workos-emulator';
+import type { Emulator } from '@app/workos-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { httpEvent, lambdaContext } from '../../support/events';
-import { authSeed } from '../auth/harness';
+import { startEntryEnvironment } from '../auth/harness';
 
-let t: TestDatabase;
-let emulator: Awaited<ReturnType<typeof startEmulator>>;
+let emulator: Emulator;
+let stop: () => Promise<void>;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  emulator = await startEmulator({ seed: authSeed });
-  Object.assign(process.env, {
-    WORKOS_API_KEY: emulator.apiKey,
-    WORKOS_CLIENT_ID: emulator.clientId,
-    WORKOS_API_HOSTNAME: emulator.hostname,
-    WORKOS_API_PORT: String(emulator.port),
-    WORKOS_API_HTTPS: 'false',
-    WORKOS_REDIRECT_URI: 'http://localhost:3000/auth/callback',
-    SESSION_SECRET: 'entry-test-secret-entry-test-secret-0123',
-    DATABASE_URL: t.url,
-    APP_ENV: 'local',
-  });
+  ({ emulator, stop } = await startEntryEnvironment());
 });
-afterAll(async () => {
-  await emulator.stop();
-  await t.drop();
-});
+afterAll(() => stop());
 
 describe('Lambda entry files', () => {
   it('functions/me/handler.ts builds from the environment and serves /health and /me', async () => {

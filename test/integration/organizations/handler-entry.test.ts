@@ -1,34 +1,18 @@
 import { organizations } from '@app/db';
-import { startEmulator } from '@app/workos-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { httpEvent, lambdaContext } from '../../support/events';
-import { authSeed, bodyOf, cookiePair } from '../auth/harness';
+import { bodyOf, cookiePair, startEntryEnvironment } from '../auth/harness';
 
-let t: TestDatabase;
-let emulator: Awaited<ReturnType<typeof startEmulator>>;
+let stop: () => Promise<void>;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  emulator = await startEmulator({ seed: authSeed });
+  const entry = await startEntryEnvironment({ TENANT_BASE_DOMAIN: 'tenants.test' });
+  stop = entry.stop;
   // The organization is known locally (synced) before anyone signs in from its subdomain.
-  await t.db.insert(organizations).values({ workosOrgId: 'org_acme', name: 'Acme Corp', slug: 'acme-corp' });
-  Object.assign(process.env, {
-    WORKOS_API_KEY: emulator.apiKey,
-    WORKOS_CLIENT_ID: emulator.clientId,
-    WORKOS_API_HOSTNAME: emulator.hostname,
-    WORKOS_API_PORT: String(emulator.port),
-    WORKOS_API_HTTPS: 'false',
-    WORKOS_REDIRECT_URI: 'http://localhost:3000/auth/callback',
-    SESSION_SECRET: 'entry-test-secret-entry-test-secret-0123',
-    DATABASE_URL: t.url,
-    APP_ENV: 'local',
-    TENANT_BASE_DOMAIN: 'tenants.test',
-  });
+  await entry.t.db
+    .insert(organizations)
+    .values({ workosOrgId: 'org_acme', name: 'Acme Corp', slug: 'acme-corp' });
 });
-afterAll(async () => {
-  await emulator.stop();
-  await t.drop();
-});
+afterAll(() => stop());
 
 describe('functions/organizations/handler.ts and functions/auth/handler.ts with TENANT_BASE_DOMAIN', () => {
   it('sign in from a tenant subdomain, then read that organization there', async () => {
