@@ -27,8 +27,39 @@ export function createDb(url: string, options: ClientOptions = {}) {
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'workos-lambda-auth' },
   });
-  const db = drizzle(sql, { schema });
+  const db = drizzle(preparedByDefault(sql), { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+type PostgresClient = ReturnType<typeof postgres>;
+type Unsafe = PostgresClient['unsafe'];
+
+/**
+ * drizzle hands its one-off queries to postgres.js unprepared (`prepare: false`), so every query
+ * with parameters costs two round trips (describe, then execute) and is planned afresh each time.
+ * This view of the client prepares them instead: postgres.js names each statement after its SQL
+ * text and keeps it per connection, so a warm Lambda pays one round trip per query. Transactions
+ * and savepoints get the same view. (If a migration changes a table under a live connection,
+ * postgres.js re-prepares on PostgreSQL's "cached plan must not change result type".)
+ */
+export function preparedByDefault<T extends PostgresClient>(client: T): T {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === 'unsafe') {
+        const unsafe: Unsafe = (query, parameters, options) =>
+          target.unsafe(query, parameters, { ...options, prepare: true });
+        return unsafe;
+      }
+      if (property === 'begin' || property === 'savepoint') {
+        const open = Reflect.get(target, property, receiver) as (...args: unknown[]) => Promise<unknown>;
+        return (...args: unknown[]) => {
+          const body = args.pop() as (tx: PostgresClient) => unknown;
+          return open.call(target, ...args, (tx: PostgresClient) => body(preparedByDefault(tx)));
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
 }
 
 export type Database = ReturnType<typeof createDb>['db'];
