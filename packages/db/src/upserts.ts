@@ -421,6 +421,12 @@ export function membershipUpsertQuery(
     .returning({ ...getTableColumns(m), inserted: insertedFlag });
 }
 
+/** The result of an upsert followed by its tombstone: `tombstoned` when the row was buried already. */
+function tombstoneResult<T>(upserted: UpsertResult<T>, buried: T | undefined): UpsertResult<T> {
+  if (buried) return { outcome: upserted.outcome === 'inserted' ? 'inserted' : 'updated', row: buried };
+  return { outcome: 'tombstoned', row: upserted.row };
+}
+
 /**
  * Applies a WorkOS `user.deleted`: the event's last state (when newer than the stored one) and a
  * tombstone (`deleted_at`, `is_active = false`) that no later-arriving older update can undo. The
@@ -428,9 +434,8 @@ export function membershipUpsertQuery(
  */
 export async function tombstoneUser(ex: Executor, input: UserFields): Promise<UpsertResult<User>> {
   const upserted = await upsertUser(ex, { ...input, email: releasedEmail(input.workosId) });
-  const [row] = await userTombstoneQuery(ex, input.workosId);
-  if (row) return { outcome: upserted.outcome === 'inserted' ? 'inserted' : 'updated', row };
-  return { outcome: 'tombstoned', row: upserted.row };
+  const [buried] = await userTombstoneQuery(ex, input.workosId);
+  return tombstoneResult(upserted, buried);
 }
 
 /** The tombstone statement of tombstoneUser (after the upsert), not yet run: a row when it buried one. */
@@ -448,9 +453,8 @@ export async function tombstoneOrganization(
   input: OrganizationFields,
 ): Promise<UpsertResult<Organization>> {
   const upserted = await upsertOrganization(ex, input);
-  const [row] = await organizationTombstoneQuery(ex, input.workosOrgId);
-  if (row) return { outcome: upserted.outcome === 'inserted' ? 'inserted' : 'updated', row };
-  return { outcome: 'tombstoned', row: upserted.row };
+  const [buried] = await organizationTombstoneQuery(ex, input.workosOrgId);
+  return tombstoneResult(upserted, buried);
 }
 
 /** The tombstone statement of tombstoneOrganization (after the upsert), not yet run. */
