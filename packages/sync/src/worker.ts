@@ -72,6 +72,34 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
     return { messageId, eventId, eventType, ok: false, code };
   }
 
+  /**
+   * Runs `apply` on each record through the batch processor (a throw fails that record only) and
+   * reports each; `apply` fills the report's event id and type as soon as it knows them.
+   */
+  async function processRecords(
+    event: SQSEvent,
+    context: Context | undefined,
+    apply: (record: SQSRecord, report: RecordReport) => Promise<ApplyResult>,
+  ) {
+    const records: RecordReport[] = [];
+    const response = await processPartialResponse(
+      event,
+      async (record: SQSRecord) => {
+        const report: RecordReport = { messageId: record.messageId, ok: false, code: 'PENDING' };
+        try {
+          const result = await apply(record, report);
+          records.push({ ...report, ok: true, result });
+        } catch (error) {
+          records.push(failed(report, error));
+          throw error;
+        }
+      },
+      processor,
+      options(context),
+    );
+    return { response, records };
+  }
+
   async function shared(event: SQSEvent, context?: Context): Promise<BatchReport> {
     return deps.db.transaction(async (tx) => {
       const envelopes: EventEnvelope[] = [];
@@ -85,50 +113,25 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
       }
       // The whole batch in a few round trips (see applyBatch); a database error rolls it back.
       const outcomes = await applyBatch(tx, envelopes, applyDeps);
-      const records: RecordReport[] = [];
-      const response = await processPartialResponse(
-        event,
-        async (record: SQSRecord) => {
-          const report: RecordReport = { messageId: record.messageId, ok: false, code: 'PENDING' };
-          try {
-            const position = positions.get(record.messageId);
-            const envelope = position === undefined ? parseEnvelope(record.body) : envelopes[position];
-            const outcome = position === undefined ? undefined : outcomes[position];
-            if (!envelope || !outcome) throw new Error('batch outcome missing');
-            report.eventId = envelope.id;
-            report.eventType = envelope.event;
-            if (!outcome.ok) throw outcome.error;
-            records.push({ ...report, ok: true, result: outcome.result });
-          } catch (error) {
-            records.push(failed(report, error));
-            throw error;
-          }
-        },
-        processor,
-        options(context),
-      );
-      return { response, records, mode: 'shared' as const };
+      const reports = await processRecords(event, context, async (record, report) => {
+        const position = positions.get(record.messageId);
+        const envelope = position === undefined ? parseEnvelope(record.body) : envelopes[position];
+        const outcome = position === undefined ? undefined : outcomes[position];
+        if (!envelope || !outcome) throw new Error('batch outcome missing');
+        report.eventId = envelope.id;
+        report.eventType = envelope.event;
+        if (!outcome.ok) throw outcome.error;
+        return outcome.result;
+      });
+      return { ...reports, mode: 'shared' as const };
     });
   }
 
   async function isolated(event: SQSEvent, context?: Context): Promise<BatchReport> {
-    const records: RecordReport[] = [];
-    const response = await processPartialResponse(
-      event,
-      async (record: SQSRecord) => {
-        const report: RecordReport = { messageId: record.messageId, ok: false, code: 'PENDING' };
-        try {
-          const result = await deps.db.transaction((tx) => applyRecord(tx, record, report));
-          records.push({ ...report, ok: true, result });
-        } catch (error) {
-          records.push(failed(report, error));
-          throw error;
-        }
-      },
-      processor,
-      options(context),
+    const reports = await processRecords(event, context, (record, report) =>
+      deps.db.transaction((tx) => applyRecord(tx, record, report)),
     );
-    return { response, records, mode: 'isolated' };
+    return { ...reports, mode: 'isolated' };
   }
 
   /** Applies a batch and says what happened to each record (the handler adds metrics and logs). */
