@@ -9,33 +9,17 @@ import type {
   MembershipJson,
   MembershipStatus,
   OrganizationJson,
+  SeedOrganization,
+  SeedUser,
   SessionJson,
   UserJson,
 } from './types';
 
-export type CreateUserInput = {
-  id?: string;
-  email: string;
-  firstName?: string | null;
-  lastName?: string | null;
-  emailVerified?: boolean;
-  profilePictureUrl?: string | null;
-  externalId?: string | null;
-  metadata?: Record<string, string>;
-  locale?: string | null;
-  impersonator?: Impersonator;
-};
+export type CreateUserInput = SeedUser & { locale?: string | null };
 export type UpdateUserInput = Partial<Omit<CreateUserInput, 'id' | 'impersonator'>>;
 
 export type DomainInput = string | { domain: string; state?: DomainState };
-export type CreateOrganizationInput = {
-  id?: string;
-  name: string;
-  domains?: DomainInput[];
-  externalId?: string | null;
-  metadata?: Record<string, string>;
-  allowProfilesOutsideOrganization?: boolean;
-};
+export type CreateOrganizationInput = SeedOrganization & { allowProfilesOutsideOrganization?: boolean };
 export type UpdateOrganizationInput = Partial<Omit<CreateOrganizationInput, 'id'>>;
 
 export type CreateMembershipInput = {
