@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_RECEIVE_COUNT } from '../../infra/queue';
-import { type Cfn, logicalId, type Resource, resources, synth } from './synth';
+import { type Cfn, houseFunctions, logicalId, type Resource, resources, synth } from './synth';
 
 const { template, stack, settings } = synth({ cookieDomain: '.example.com' });
 const fns = stack.functions;
-const all = {
-  auth: fns.auth,
-  me: fns.me,
-  organizations: fns.organizations,
-  webhook: fns.webhook,
-  'sync-worker': fns.syncWorker,
-  reconcile: fns.reconcile,
-  backfill: fns.backfill,
-  migrate: stack.migrations.function,
-};
+const all = houseFunctions(stack);
 const lambdaResources = new Map(resources(template, 'AWS::Lambda::Function'));
 const resourceOf = (fn: (typeof all)[keyof typeof all]) => lambdaResources.get(logicalId(fn, stack))!;
 const envOf = (fn: (typeof all)[keyof typeof all]) =>

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readsSecrets } from '../../infra/node-function';
-import { type Cfn, logicalId, resources, synth } from './synth';
+import { type Cfn, houseFunctions, logicalId, resources, synth } from './synth';
 
 const { template, stack } = synth();
-const fns = stack.functions;
-const secretReaders = {
-  auth: fns.auth,
-  me: fns.me,
-  organizations: fns.organizations,
-  webhook: fns.webhook,
-  'sync-worker': fns.syncWorker,
-  reconcile: fns.reconcile,
-  backfill: fns.backfill,
-  migrate: stack.migrations.function,
-};
+const secretReaders = houseFunctions(stack);
 const lambdas = new Map(resources(template, 'AWS::Lambda::Function'));
 const propsOf = (fn: unknown) => lambdas.get(logicalId(fn, stack))?.Properties as Record<string, Cfn>;
 const statementsOf = (fn: (typeof secretReaders)[keyof typeof secretReaders]) => {

@@ -23,6 +23,21 @@ export function synth(context: Record<string, unknown> = {}) {
   return { ...built, template, nagReport };
 }
 
+/** Every house function of a synthesized stack by its folder name under functions/. */
+export function houseFunctions(stack: ReturnType<typeof synth>['stack']) {
+  const fns = stack.functions;
+  return {
+    auth: fns.auth,
+    me: fns.me,
+    organizations: fns.organizations,
+    webhook: fns.webhook,
+    'sync-worker': fns.syncWorker,
+    reconcile: fns.reconcile,
+    backfill: fns.backfill,
+    migrate: stack.migrations.function,
+  };
+}
+
 /** Synthesized CloudFormation: untyped JSON, asserted on shape by the tests. */
 // biome-ignore lint/suspicious/noExplicitAny: template JSON has no static type; the assertions check it.
 export type Cfn = any;
