@@ -11,6 +11,7 @@ const request = parseBackfillRequest({ mode: values.full ? 'full' : 'import', re
 const { db, workos, logger, close } = await loadSyncRuntime('backfill', {
   workos: { timeoutMs: 10_000, maxRetries: 2 },
   db: { max: 2, applicationName: 'backfill-cli' },
+  secrets: false,
 });
 const started = performance.now();
 try {

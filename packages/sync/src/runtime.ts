@@ -6,12 +6,17 @@ import type * as z from 'zod';
 const runtimeEnv = { LOG_LEVEL: schemas.LOG_LEVEL };
 
 /**
- * The cold start every function shares: secrets from Secrets Manager into the environment, the
+ * The cold start every function shares: secrets from Secrets Manager into the environment (unless
+ * `secrets: false`, for code run from a shell, where no Lambda extension serves them), the
  * variables the function names (plus LOG_LEVEL) validated once, then its logs and metrics.
  * No database code here: the webhook function imports this and runs outside the VPC.
  */
-export async function loadRuntime<S extends Record<string, z.ZodType>>(service: string, env: S) {
-  await resolveSecrets();
+export async function loadRuntime<S extends Record<string, z.ZodType>>(
+  service: string,
+  env: S,
+  options: { secrets?: boolean } = {},
+) {
+  if (options.secrets !== false) await resolveSecrets();
   const config = loadConfig({ ...env, ...runtimeEnv });
   // TypeScript cannot see through the generic shape: LOG_LEVEL is there, validated above.
   const { LOG_LEVEL } = config as z.output<z.ZodObject<typeof runtimeEnv>>;

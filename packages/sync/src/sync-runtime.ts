@@ -19,6 +19,8 @@ export type SyncRuntimeOptions<S> = {
   workos?: { timeoutMs?: number; maxRetries?: number };
   /** One connection per Lambda container unless told otherwise; named after the service. */
   db?: { max?: number; applicationName?: string };
+  /** false when run from a shell: the environment is used as is (see loadRuntime). */
+  secrets?: boolean;
 };
 
 /**
@@ -29,7 +31,11 @@ export async function loadSyncRuntime<S extends Record<string, z.ZodType> = Reco
   service: string,
   options: SyncRuntimeOptions<S> = {},
 ) {
-  const { config, logger, metrics } = await loadRuntime(service, { ...syncEnv, ...(options.env as S) });
+  const { config, logger, metrics } = await loadRuntime(
+    service,
+    { ...syncEnv, ...(options.env as S) },
+    { secrets: options.secrets !== false },
+  );
   // TypeScript cannot see through the generic shape: these variables are there, validated above.
   const settings = config as z.output<z.ZodObject<typeof syncEnv>>;
   const { db, close } = createDb(settings.DATABASE_URL, {
