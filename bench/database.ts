@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import path from 'node:path';
+import { preparedByDefault } from '@app/db';
 import { startEmbeddedPostgres } from '@app/db/embedded';
 import { runMigrations } from '@app/db/migrate';
 import * as schema from '@app/db/schema';
@@ -65,8 +66,7 @@ const WRITE = /\b(insert\s+into|update\s+"?\w+"?\s+set|delete\s+from)\b/i;
 /**
  * The Lambda's database client (one postgres.js connection, drizzle with the schema, as createDb
  * builds it) that counts what it sends: statements (postgres.js `debug`), writes among them, and
- * round trips (client flights: each time the client sends after having heard from the server; a
- * statement drizzle does not prepare costs two, describe then execute).
+ * round trips (client flights: each time the client sends after having heard from the server).
  */
 export function countingDb(url: string, applicationName: string) {
   const counter = { statements: 0, writes: 0, roundTrips: 0 };
@@ -83,7 +83,8 @@ export function countingDb(url: string, applicationName: string) {
     // postgres.js takes a socket factory (documented, not in its type definitions).
     ...({ socket: (options: { host: string[]; port: number[] }) => openCounted(options, counter) } as object),
   });
-  const db = drizzle(sql, { schema });
+  // The same view of the client as createDb gives drizzle (one-off queries prepared).
+  const db = drizzle(preparedByDefault(sql), { schema });
   return { db, sql, counter, close: () => sql.end({ timeout: 5 }) };
 }
 

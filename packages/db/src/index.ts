@@ -1,3 +1,10 @@
-export { type ClientOptions, createDb, type Database, type Executor, type Sql } from './client';
+export {
+  type ClientOptions,
+  createDb,
+  type Database,
+  type Executor,
+  preparedByDefault,
+  type Sql,
+} from './client';
 export * from './schema';
 export * from './upserts';
