@@ -3,19 +3,13 @@ import { createSqs } from '@app/config/sqs';
 import { makeReconciler } from '@app/sync/reconcile';
 import { loadSyncRuntime } from '@app/sync/sync-runtime';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import * as z from 'zod';
 
 // EventBridge schedule -> Events API after the stored cursor -> the sync queue.
 const { config, db, workos, logger, metrics } = await loadSyncRuntime('reconcile', {
   env: {
     QUEUE_URL: schemas.QUEUE_URL,
     SQS_ENDPOINT: schemas.SQS_ENDPOINT,
-    /** First run only (no stored cursor): how many hours of events to read. */
-    RECONCILE_LOOKBACK_HOURS: z.coerce
-      .number()
-      .positive()
-      .max(24 * 90)
-      .default(72),
+    RECONCILE_LOOKBACK_HOURS: schemas.RECONCILE_LOOKBACK_HOURS,
   },
   // The reconciler retries with its own bounded backoff inside the Lambda's time budget.
   workos: { timeoutMs: 10_000, maxRetries: 0 },

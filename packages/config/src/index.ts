@@ -43,6 +43,16 @@ export const schemas = {
   APP_ENV: z.enum(['local', 'aws']).default('aws'),
   /** Base domain for subdomain tenancy (`<slug>.<base>`); unset disables it. */
   TENANT_BASE_DOMAIN: z.string().min(1).optional(),
+  /** Reconcile's first run (no stored cursor): how many hours of WorkOS events to read. */
+  RECONCILE_LOOKBACK_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 90)
+    .default(72),
+  /** In AWS: Secrets Manager secret (JSON) holding WORKOS_API_KEY, WORKOS_WEBHOOK_SECRET, SESSION_SECRET. */
+  WORKOS_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  /** In AWS: the RDS-generated secret; DATABASE_URL is built from it (TLS required). */
+  DATABASE_SECRET_ARN: z.string().startsWith('arn:').optional(),
 } as const;
 
 export type Schemas = typeof schemas;
