@@ -1,7 +1,7 @@
-import { createWorkOS } from '@app/config/workos';
+import { createWorkOS, type WorkOSSettings, workosBaseUrl } from '@app/config/workos';
 import { users } from '@app/db';
 import type { HttpResult } from '@app/http';
-import { makeSessions, SESSION_COOKIE } from '@app/session';
+import { makeSessionApi, makeSessions, SESSION_COOKIE } from '@app/session';
 import { createTelemetry } from '@app/telemetry';
 import { demoSeed, startEmulator } from '@app/workos-emulator';
 import { eq } from 'drizzle-orm';
@@ -14,6 +14,16 @@ import { type LatencySummary, round, type Samples, sequential, summarize } from 
 const COOKIE_PASSWORD = 'bench-cookie-password-that-is-long-enough-0123456789';
 const REDIRECT_URI = 'http://localhost:3000/auth/callback';
 /** The demo seed's admin of Acme Corp: a session with an organization, a role and permissions. */
+/** A session api as loadSessionRuntime builds it (same timeout and retries). */
+const sessionApiFor = (settings: Required<WorkOSSettings>) =>
+  makeSessionApi({
+    baseUrl: workosBaseUrl(settings),
+    clientId: settings.WORKOS_CLIENT_ID,
+    apiKey: settings.WORKOS_API_KEY,
+    timeoutMs: 5_000,
+    retries: 1,
+  });
+
 const USER_EMAIL = 'ada.okafor@acme.test';
 const USER_ORG = 'org_demo_acme';
 
@@ -64,7 +74,12 @@ export async function measureMe(options: {
   const authDb = countingDb(options.databaseUrl, 'auth');
   const authWorkos = createWorkOS(settings);
   const auth = makeAuthHandler({
-    sessions: makeSessions({ workos: authWorkos, db: authDb.db, cookiePassword: COOKIE_PASSWORD, cookie }),
+    sessions: makeSessions({
+      sessionApi: sessionApiFor(settings),
+      db: authDb.db,
+      cookiePassword: COOKIE_PASSWORD,
+      cookie,
+    }),
     workos: authWorkos,
     db: authDb.db,
     clientId: emulator.clientId,
@@ -76,9 +91,8 @@ export async function measureMe(options: {
   // The me function, composed as loadSessionRuntime('me') composes it.
   const { logger, metrics } = createTelemetry('me', 'INFO');
   const meDb = countingDb(options.databaseUrl, 'me');
-  const workos = createWorkOS(settings);
   const sessions = makeSessions({
-    workos,
+    sessionApi: sessionApiFor(settings),
     db: meDb.db,
     cookiePassword: COOKIE_PASSWORD,
     cookie,

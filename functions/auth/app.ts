@@ -1,6 +1,7 @@
 import type { Database } from '@app/db';
 import { type HttpResult, httpError, httpHandler, jsonBody } from '@app/http';
-import { type AuthFlowsOptions, makeAuthFlows, requireSession } from '@app/session';
+import { requireSession } from '@app/session';
+import { type AuthFlowsOptions, makeAuthFlows } from '@app/session/auth-flows';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 
 export type AuthHandlerDeps = AuthFlowsOptions & { db: Database; hsts: boolean };

@@ -1,9 +1,9 @@
 import { loadConfig, schemas } from '@app/config';
-import { loadSessionRuntime } from '@app/session/runtime';
+import { loadAuthRuntime } from '@app/session/auth-runtime';
 import { makeAuthHandler } from './app';
 
 // Built once per cold start; a warm container reuses the database connection and the cached JWKS.
-const runtime = await loadSessionRuntime('auth');
+const runtime = await loadAuthRuntime('auth');
 const { WORKOS_REDIRECT_URI, TENANT_BASE_DOMAIN } = loadConfig({
   WORKOS_REDIRECT_URI: schemas.WORKOS_REDIRECT_URI,
   TENANT_BASE_DOMAIN: schemas.TENANT_BASE_DOMAIN,

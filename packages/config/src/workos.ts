@@ -1,12 +1,7 @@
 import { WorkOS } from '@workos-inc/node';
+import { type WorkOSSettings, workosBaseUrl } from './workos-settings';
 
-export type WorkOSSettings = {
-  WORKOS_API_KEY?: string | undefined;
-  WORKOS_CLIENT_ID?: string | undefined;
-  WORKOS_API_HOSTNAME?: string | undefined;
-  WORKOS_API_PORT?: number | undefined;
-  WORKOS_API_HTTPS?: boolean | undefined;
-};
+export { type WorkOSSettings, workosBaseUrl };
 
 /**
  * The one way this project builds a WorkOS client. Create it at module scope: the SDK caches the
@@ -20,6 +15,7 @@ export function createWorkOS(
   return new WorkOS({
     apiKey: settings.WORKOS_API_KEY,
     clientId: settings.WORKOS_CLIENT_ID,
+    // Same fields workosBaseUrl reads, so the SDK and the session code call the same host.
     ...(settings.WORKOS_API_HOSTNAME ? { apiHostname: settings.WORKOS_API_HOSTNAME } : {}),
     ...(settings.WORKOS_API_PORT ? { port: settings.WORKOS_API_PORT } : {}),
     ...(settings.WORKOS_API_HTTPS !== undefined ? { https: settings.WORKOS_API_HTTPS } : {}),

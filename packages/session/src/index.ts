@@ -1,4 +1,3 @@
-export { type AuthFlows, type AuthFlowsOptions, LOGIN_ERROR_CODES, makeAuthFlows } from './auth-flows';
 export {
   type CookieSettings,
   clearCookie,
@@ -40,3 +39,13 @@ export {
   type Sessions,
   type SessionsOptions,
 } from './sessions';
+export {
+  type AuthenticateResult,
+  makeSessionApi,
+  type RefreshFailureReason,
+  type RefreshResult,
+  type SessionApi,
+  SessionApiError,
+  type SessionApiErrorCode,
+  type SessionApiOptions,
+} from './workos-session';

@@ -1,14 +1,16 @@
 import { loadConfig, schemas } from '@app/config';
 import { resolveSecrets } from '@app/config/secrets';
-import { createWorkOS } from '@app/config/workos';
+import { workosBaseUrl } from '@app/config/workos-settings';
 import { createDb } from '@app/db';
 import { createTelemetry } from '@app/telemetry';
 import { makeSessions } from './sessions';
+import { makeSessionApi } from './workos-session';
 
 /**
  * What every cookie-session function (auth, me, organizations) builds once per cold start, from
- * the environment: config, WorkOS client (module scope, so the JWKS stays cached), one database
- * connection, sessions, logs and metrics.
+ * the environment: config, the session api (module scope, so the JWKS stays cached), one database
+ * connection, sessions, logs and metrics. No WorkOS SDK here: functions that only verify and
+ * refresh sessions stay small; the auth function adds the SDK client (./auth-runtime).
  */
 export async function loadSessionRuntime(service: string) {
   await resolveSecrets();
@@ -26,16 +28,23 @@ export async function loadSessionRuntime(service: string) {
     LOG_LEVEL: schemas.LOG_LEVEL,
   });
   const { logger, metrics } = createTelemetry(service, config.LOG_LEVEL);
-  const workos = createWorkOS(config);
+  // The same timeout and retry budget as createWorkOS gives the SDK client.
+  const sessionApi = makeSessionApi({
+    baseUrl: workosBaseUrl(config),
+    clientId: config.WORKOS_CLIENT_ID,
+    apiKey: config.WORKOS_API_KEY,
+    timeoutMs: 5_000,
+    retries: 1,
+  });
   const { db } = createDb(config.DATABASE_URL, { max: 1, applicationName: service });
   const deployed = config.APP_ENV !== 'local';
   const sessions = makeSessions({
-    workos,
+    sessionApi,
     db,
     cookiePassword: config.SESSION_SECRET,
     cookie: { domain: config.COOKIE_DOMAIN, secure: deployed },
     logger,
     metrics,
   });
-  return { config, workos, db, sessions, logger, metrics, hsts: deployed };
+  return { config, sessionApi, db, sessions, logger, metrics, hsts: deployed };
 }

@@ -3,11 +3,12 @@ import { type Database, sessionRefreshes } from '@app/db';
 import { httpError } from '@app/http';
 import type { Logger, Metrics } from '@app/telemetry';
 import { MetricUnit } from '@app/telemetry';
-import type { WorkOS, User as WorkOSUser } from '@workos-inc/node';
+import type { User as WorkOSUser } from '@workos-inc/node';
 import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import { type CookieSettings, clearCookie, SESSION_COOKIE, serializeCookie } from './cookies';
 import { type AccessTokenClaims, decodeClaims } from './jwt';
 import { unsealData } from './seal';
+import type { RefreshResult as ApiRefreshResult, SessionApi } from './workos-session';
 
 /** What a verified session says about the caller (from the access token and the sealed user). */
 export type SessionFacts = {
@@ -47,7 +48,8 @@ type SealedPayload = {
 export type RefreshOutcome = 'refreshed' | 'joined' | 'terminal' | 'transient';
 
 export type SessionsOptions = {
-  workos: WorkOS;
+  /** Verifies and refreshes at WorkOS (makeSessionApi); keep it at module scope so the JWKS stays cached. */
+  sessionApi: SessionApi;
   db: Database;
   /** SESSION_SECRET: seals and opens the cookie. */
   cookiePassword: string;
@@ -75,14 +77,14 @@ type RefreshResult =
 
 /**
  * Sessions: the WorkOS sealed-session cookie, verified locally on every request (JWKS cached by the
- * WorkOS client, so keep that client at module scope), refreshed when expired or about to expire.
+ * session api, so keep it at module scope), refreshed when expired or about to expire.
  * Refreshes are single-flight across instances through the session_refreshes table: the first
  * request to claim a refresh token spends it at WorkOS and records the new sealed session; any
  * concurrent request holding the same cookie waits for that result instead of spending the
  * single-use token again.
  */
 export function makeSessions(options: SessionsOptions) {
-  const { workos, db, cookiePassword, logger, metrics } = options;
+  const { sessionApi, db, cookiePassword, logger, metrics } = options;
   const clock = options.clock ?? Date.now;
   const bufferMs = (options.refreshBufferSeconds ?? 60) * 1000;
   const waitMs = options.refreshWaitMs ?? 8000;
@@ -133,25 +135,18 @@ export function makeSessions(options: SessionsOptions) {
     if (!payload?.accessToken || !payload.refreshToken) return undefined;
     const claims = decodeClaims(payload.accessToken);
     if (!claims) return undefined;
-    return { payload, claims };
+    return { payload, claims, accessToken: payload.accessToken, refreshToken: payload.refreshToken };
   }
 
   /** Verifies the access token signature and expiry against the WorkOS JWKS (cached). */
-  async function verify(sealed: string): Promise<'valid' | 'invalid_jwt' | 'invalid_cookie'> {
-    let result: Awaited<
-      ReturnType<ReturnType<WorkOS['userManagement']['loadSealedSession']>['authenticate']>
-    >;
+  async function verify(accessToken: string): Promise<'valid' | 'invalid_jwt'> {
     try {
-      result = await workos.userManagement
-        .loadSealedSession({ sessionData: sealed, cookiePassword })
-        .authenticate();
+      return (await sessionApi.verifyAccessToken(accessToken)) ? 'valid' : 'invalid_jwt';
     } catch (error) {
       // JWKS unreachable, timed out or without the token's key: not the caller's fault.
       logger?.warn('session verification unavailable', { error: (error as Error).message });
       throw httpError('UPSTREAM_UNAVAILABLE', 'Sign-in service unavailable, try again');
     }
-    if (result.authenticated) return 'valid';
-    return result.reason === 'invalid_jwt' ? 'invalid_jwt' : 'invalid_cookie';
   }
 
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -191,13 +186,11 @@ export function makeSessions(options: SessionsOptions) {
   }
 
   async function spend(sealed: string, tokenHash: string, organizationId?: string): Promise<RefreshResult> {
-    let result: Awaited<ReturnType<ReturnType<WorkOS['userManagement']['loadSealedSession']>['refresh']>>;
+    let result: ApiRefreshResult;
     try {
-      result = await workos.userManagement
-        .loadSealedSession({ sessionData: sealed, cookiePassword })
-        .refresh({ cookiePassword, ...(organizationId ? { organizationId } : {}) });
+      result = await sessionApi.refresh(sealed, cookiePassword, organizationId);
     } catch (error) {
-      // Not a refresh failure the SDK knows (e.g. 403 not a member when switching organization).
+      // Neither terminal nor transient (e.g. 403 not a member when switching organization).
       await db.delete(sessionRefreshes).where(eq(sessionRefreshes.tokenHash, tokenHash));
       throw error;
     }
@@ -286,14 +279,14 @@ export function makeSessions(options: SessionsOptions) {
     if (!opened || !current) throw invalidSession();
 
     const expiring = current.expiresAt - clock() <= bufferMs;
-    const verdict = expiring && current.expiresAt <= clock() ? 'invalid_jwt' : await verify(sealed);
-    if (verdict === 'invalid_cookie') throw invalidSession();
+    const verdict =
+      expiring && current.expiresAt <= clock() ? 'invalid_jwt' : await verify(opened.accessToken);
     if (verdict === 'valid' && !expiring) {
       remember(sealed, current);
       return { facts: current, sealed, setCookie: undefined };
     }
 
-    const refreshed = await refreshOnce(sealed, opened.payload.refreshToken as string);
+    const refreshed = await refreshOnce(sealed, opened.refreshToken);
     recordRefresh(refreshed.outcome);
     if (refreshed.ok) {
       return {

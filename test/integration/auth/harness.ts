@@ -1,5 +1,5 @@
 import type { HttpResult } from '@app/http';
-import { makeSessions, SESSION_COOKIE, type SessionsOptions } from '@app/session';
+import { makeSessionApi, makeSessions, SESSION_COOKIE, type SessionsOptions } from '@app/session';
 import { type EmulatorOptions, startEmulator } from '@app/workos-emulator';
 import { makeAuthHandler } from '../../../functions/auth/app';
 import { makeMeHandler } from '../../../functions/me/app';
@@ -66,7 +66,7 @@ export type Harness = Awaited<ReturnType<typeof startHarness>>;
 export async function startHarness(
   options: {
     emulator?: EmulatorOptions;
-    sessions?: Partial<Omit<SessionsOptions, 'workos' | 'db' | 'cookiePassword'>>;
+    sessions?: Partial<Omit<SessionsOptions, 'sessionApi' | 'db' | 'cookiePassword'>>;
     dbMax?: number;
   } = {},
 ) {
@@ -75,15 +75,23 @@ export async function startHarness(
 
   /** A WorkOS client of its own (its own JWKS cache), as in a separate container. */
   const newWorkOS = (timeoutMs = 3000) => emulatorWorkOS(emulator, { timeoutMs });
+  /** A session api of its own (its own JWKS cache), no retries, like newWorkOS. */
+  const newSessionApi = (timeoutMs = 3000) =>
+    makeSessionApi({
+      baseUrl: emulator.url,
+      clientId: emulator.clientId,
+      apiKey: emulator.apiKey,
+      timeoutMs,
+    });
 
-  /** One "container": its own WorkOS client, sessions and handlers; the database is shared. */
+  /** One "container": its own WorkOS client, session api, sessions and handlers; the database is shared. */
   function instance(
     overrides: { db?: TestDatabase['db']; sessions?: Partial<SessionsOptions>; timeoutMs?: number } = {},
   ) {
     const workos = newWorkOS(overrides.timeoutMs);
     const db = overrides.db ?? t.db;
     const sessions = makeSessions({
-      workos,
+      sessionApi: newSessionApi(overrides.timeoutMs),
       db,
       cookiePassword: COOKIE_PASSWORD,
       cookie: { domain: COOKIE_DOMAIN, secure: true },
@@ -143,7 +151,7 @@ export async function startHarness(
     await t.drop();
   }
 
-  return { t, db: t.db, emulator, instance, main, newWorkOS, startLogin, signIn, stop };
+  return { t, db: t.db, emulator, instance, main, newWorkOS, newSessionApi, startLogin, signIn, stop };
 }
 
 /** The `name=value` part of the first Set-Cookie whose name starts with `prefix`. */

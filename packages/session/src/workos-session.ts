@@ -1,0 +1,332 @@
+import type { User as WorkOSUser } from '@workos-inc/node';
+import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose';
+import { decodeClaims } from './jwt';
+import { sealData, unsealData } from './seal';
+
+/**
+ * The two WorkOS sealed-session calls every request may need (verify, refresh), without the WorkOS
+ * SDK: its client pulls every API module into the bundle. Same cookie format (./seal), same results
+ * and failure reasons as the SDK's `loadSealedSession(...).authenticate()` / `.refresh()`.
+ */
+export type SessionApiOptions = {
+  /** WorkOS API base URL, from workosBaseUrl(settings) (@app/config/workos-settings). */
+  baseUrl: string;
+  clientId: string;
+  /** WORKOS_API_KEY, sent as client_secret on refresh. */
+  apiKey: string;
+  fetch?: typeof fetch;
+  /** Per attempt, for the refresh call and the JWKS download. Default 5000 ms. */
+  timeoutMs?: number;
+  /** Extra refresh attempts after a network error, 408, 429 or 5xx. Default 0. */
+  retries?: number;
+};
+
+export type SealedSession = {
+  organizationId?: string;
+  user?: WorkOSUser;
+  accessToken?: string;
+  refreshToken?: string;
+  authenticationMethod?: string;
+  impersonator?: { email: string; reason: string | null };
+};
+
+type ClaimFacts = {
+  sessionId: string | undefined;
+  organizationId: string | undefined;
+  role: string | undefined;
+  roles: string[] | undefined;
+  permissions: string[] | undefined;
+  entitlements: string[] | undefined;
+  featureFlags: string[] | undefined;
+};
+
+export type AuthenticateResult =
+  | (ClaimFacts & {
+      authenticated: true;
+      user: WorkOSUser | undefined;
+      authenticationMethod: string | undefined;
+      impersonator: SealedSession['impersonator'];
+      accessToken: string;
+    })
+  | { authenticated: false; reason: 'no_session_cookie_provided' | 'invalid_session_cookie' | 'invalid_jwt' };
+
+/** Terminal: the session is over. Transient: try again later with the same cookie. */
+export type RefreshFailureReason =
+  | 'invalid_session_cookie'
+  | 'invalid_grant'
+  | 'mfa_enrollment'
+  | 'sso_required'
+  | 'rate_limit_exceeded'
+  | 'timeout'
+  | 'server_error'
+  | 'network_error';
+
+export type RefreshResult =
+  | (ClaimFacts & {
+      authenticated: true;
+      sealedSession: string;
+      session: SealedSession & { user: WorkOSUser; accessToken: string; refreshToken: string };
+      user: WorkOSUser;
+      authenticationMethod: string | undefined;
+      impersonator: SealedSession['impersonator'];
+    })
+  | {
+      authenticated: false;
+      reason: RefreshFailureReason;
+      retryable: boolean;
+      /** Seconds, from Retry-After on a 429. */
+      retryAfter?: number;
+    };
+
+export type SessionApiErrorCode = 'jwks_unavailable' | 'refresh_rejected';
+
+/**
+ * jwks_unavailable: the keys could not be fetched or have no key for the token (not the caller's
+ * fault). refresh_rejected: WorkOS refused the refresh with an answer that is neither terminal nor
+ * transient (e.g. 403 not a member of the requested organization); `status` and `workosCode` say which.
+ */
+export class SessionApiError extends Error {
+  override name = 'SessionApiError';
+  constructor(
+    readonly code: SessionApiErrorCode,
+    message: string,
+    readonly details: { status?: number; workosCode?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Refused outright by the SDK's error mapping (never terminal, never retried as transient). */
+const REJECTED_STATUSES = new Set([401, 404, 409, 422]);
+
+function claimFacts(accessToken: string): ClaimFacts {
+  const claims = decodeClaims(accessToken);
+  return {
+    sessionId: claims?.sid,
+    organizationId: claims?.org_id,
+    role: claims?.role,
+    roles: claims?.roles,
+    permissions: claims?.permissions,
+    entitlements: claims?.entitlements,
+    featureFlags: claims?.feature_flags,
+  };
+}
+
+/** WorkOS's user JSON as the SDK hands it over (camelCase), which is what the cookie carries. */
+function userFromWire(user: Record<string, unknown>): WorkOSUser {
+  return {
+    object: user.object,
+    id: user.id,
+    email: user.email,
+    emailVerified: user.email_verified,
+    name: user.name ?? null,
+    firstName: user.first_name,
+    profilePictureUrl: user.profile_picture_url,
+    lastName: user.last_name,
+    lastSignInAt: user.last_sign_in_at,
+    locale: user.locale,
+    createdAt: user.created_at,
+    updatedAt: user.updated_at,
+    externalId: user.external_id ?? null,
+    metadata: user.metadata ?? {},
+  } as WorkOSUser;
+}
+
+type Attempt =
+  | { kind: 'ok'; data: Record<string, unknown> }
+  | { kind: 'failed'; result: Extract<RefreshResult, { authenticated: false }> }
+  | { kind: 'rejected'; error: SessionApiError };
+
+const transient = (reason: RefreshFailureReason, retryAfter?: number): Attempt => ({
+  kind: 'failed',
+  result: {
+    authenticated: false,
+    reason,
+    retryable: true,
+    ...(retryAfter !== undefined ? { retryAfter } : {}),
+  },
+});
+const terminal = (reason: RefreshFailureReason): Attempt => ({
+  kind: 'failed',
+  result: { authenticated: false, reason, retryable: false },
+});
+
+/** Sorts a non-2xx answer the way the SDK's refresh does: terminal, transient, or refused. */
+function classify(status: number, data: Record<string, unknown> | undefined, retryAfter?: number): Attempt {
+  const workosCode = String(data?.code ?? data?.error ?? '');
+  const rejected: Attempt = {
+    kind: 'rejected',
+    error: new SessionApiError('refresh_rejected', `WorkOS refused the refresh (${status} ${workosCode})`, {
+      status,
+      ...(workosCode ? { workosCode } : {}),
+    }),
+  };
+  if (status === 429) return transient('rate_limit_exceeded', retryAfter);
+  if (REJECTED_STATUSES.has(status)) return rejected;
+  if (data?.code === 'mfa_enrollment' || data?.code === 'sso_required') return terminal(data.code);
+  if (data?.error === 'invalid_grant') return terminal('invalid_grant');
+  if (status === 408) return transient('timeout');
+  if (status >= 500) return transient('server_error');
+  return rejected;
+}
+
+export function makeSessionApi(options: SessionApiOptions) {
+  const { clientId, apiKey } = options;
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const retries = options.retries ?? 0;
+  // One key set per instance: keep the instance at module scope so a warm container fetches it once.
+  const jwks = createRemoteJWKSet(new URL(`${baseUrl}/sso/jwks/${encodeURIComponent(clientId)}`), {
+    timeoutDuration: timeoutMs,
+    cooldownDuration: 300_000,
+    ...(options.fetch ? { [customFetch]: options.fetch } : {}),
+  });
+
+  /**
+   * True when the token's RS256 signature and expiry check out against the WorkOS keys; false for a
+   * bad or expired token. Throws SessionApiError('jwks_unavailable') when the keys cannot be had.
+   */
+  async function verifyAccessToken(accessToken: string): Promise<boolean> {
+    try {
+      await jwtVerify(accessToken, jwks);
+      return true;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && (code.startsWith('ERR_JWT_') || code.startsWith('ERR_JWS_')))
+        return false;
+      throw new SessionApiError(
+        'jwks_unavailable',
+        `WorkOS keys unavailable: ${(error as Error).message}`,
+        {},
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  async function authenticate(
+    sealed: string | undefined,
+    cookiePassword: string,
+  ): Promise<AuthenticateResult> {
+    if (!sealed) return { authenticated: false, reason: 'no_session_cookie_provided' };
+    const session = await unsealData<SealedSession>(sealed, cookiePassword);
+    if (!session?.accessToken) return { authenticated: false, reason: 'invalid_session_cookie' };
+    if (!(await verifyAccessToken(session.accessToken)))
+      return { authenticated: false, reason: 'invalid_jwt' };
+    return {
+      authenticated: true,
+      ...claimFacts(session.accessToken),
+      user: session.user,
+      authenticationMethod: session.authenticationMethod,
+      impersonator: session.impersonator,
+      accessToken: session.accessToken,
+    };
+  }
+
+  async function attempt(body: string, headers: Record<string, string>): Promise<Attempt> {
+    let response: Response;
+    let text: string;
+    try {
+      response = await doFetch(`${baseUrl}/user_management/authenticate`, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      const name = (error as Error).name;
+      return transient(name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network_error');
+    }
+    let data: Record<string, unknown> | undefined;
+    try {
+      const parsed = JSON.parse(text);
+      data = parsed && typeof parsed === 'object' ? parsed : undefined;
+    } catch {
+      data = undefined;
+    }
+    if (response.ok) {
+      return data &&
+        typeof data.access_token === 'string' &&
+        typeof data.refresh_token === 'string' &&
+        data.user
+        ? { kind: 'ok', data }
+        : transient('server_error');
+    }
+    const retryAfterHeader = response.headers.get('retry-after');
+    const retryAfter =
+      retryAfterHeader && /^\d+$/.test(retryAfterHeader) ? Number(retryAfterHeader) : undefined;
+    return classify(response.status, data, retryAfter);
+  }
+
+  /**
+   * Spends the session's refresh token at WorkOS and seals the new session with `cookiePassword`.
+   * Passing `organizationId` switches the session to that organization (else it stays in the
+   * current one). Terminal and transient failures are results; any other refusal throws
+   * SessionApiError('refresh_rejected').
+   */
+  async function refresh(
+    sealed: string,
+    cookiePassword: string,
+    organizationId?: string,
+  ): Promise<RefreshResult> {
+    const current = await unsealData<SealedSession>(sealed, cookiePassword);
+    if (!current?.refreshToken || !current.user) {
+      return { authenticated: false, reason: 'invalid_session_cookie', retryable: false };
+    }
+    const body = JSON.stringify({
+      grant_type: 'refresh_token',
+      client_id: clientId,
+      client_secret: apiKey,
+      refresh_token: current.refreshToken,
+      organization_id: organizationId ?? decodeClaims(current.accessToken)?.org_id,
+    });
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'Content-Type': 'application/json',
+      Authorization: `Bearer ${apiKey}`,
+      // Lets WorkOS recognise a retried attempt as the same refresh.
+      ...(retries > 0 ? { 'Idempotency-Key': crypto.randomUUID() } : {}),
+    };
+
+    let outcome = await attempt(body, headers);
+    for (let n = 1; n <= retries && outcome.kind === 'failed' && outcome.result.retryable; n++) {
+      const retryAfter = outcome.result.retryAfter;
+      const backoff = Math.min(500 * 1.5 ** (n + 1), 8000) * (Math.random() + 0.5);
+      await new Promise((resolve) =>
+        setTimeout(resolve, retryAfter !== undefined ? retryAfter * 1000 : backoff),
+      );
+      outcome = await attempt(body, headers);
+    }
+    if (outcome.kind === 'failed') return outcome.result;
+    if (outcome.kind === 'rejected') throw outcome.error;
+
+    const { data } = outcome;
+    const accessToken = data.access_token as string;
+    const next = {
+      organizationId: decodeClaims(accessToken)?.org_id,
+      user: userFromWire(data.user as Record<string, unknown>),
+      accessToken,
+      refreshToken: data.refresh_token as string,
+      authenticationMethod: data.authentication_method as string | undefined,
+      impersonator: data.impersonator as SealedSession['impersonator'],
+    };
+    const sealedSession = await sealData(next, cookiePassword);
+    return {
+      authenticated: true,
+      sealedSession,
+      session: next,
+      ...claimFacts(accessToken),
+      user: next.user,
+      authenticationMethod: next.authenticationMethod,
+      impersonator: next.impersonator,
+    };
+  }
+
+  return { authenticate, refresh, verifyAccessToken, jwksUrl: `${baseUrl}/sso/jwks/${clientId}` };
+}
+
+export type SessionApi = ReturnType<typeof makeSessionApi>;
