@@ -1,0 +1,306 @@
+import { createWorkOS, type WorkOSSettings } from '@app/config/workos';
+import { workosBaseUrl } from '@app/config/workos-settings';
+import { type Emulator, startEmulator } from '@app/workos-emulator';
+import type { WorkOS } from '@workos-inc/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeClaims } from './jwt';
+import { sealData, unsealData } from './seal';
+import {
+  makeSessionApi,
+  type SealedSession,
+  SessionApiError,
+  type SessionApiOptions,
+} from './workos-session';
+
+const PASSWORD = 'workos-session-test-password-0123456789abcdef';
+const REDIRECT_URI = 'http://localhost:3000/auth/callback';
+
+let emulator: Emulator;
+let sdk: WorkOS;
+
+const apiFor = (options: Partial<SessionApiOptions> = {}) =>
+  makeSessionApi({
+    baseUrl: emulator.url,
+    clientId: emulator.clientId,
+    apiKey: emulator.apiKey,
+    timeoutMs: 2000,
+    ...options,
+  });
+
+/** A real sign-in through the emulator's authorize page, sealed by the SDK's authenticateWithCode. */
+async function sdkSignIn(email: string, organizationId?: string) {
+  const url = sdk.userManagement.getAuthorizationUrl({
+    provider: 'authkit',
+    clientId: emulator.clientId,
+    redirectUri: REDIRECT_URI,
+    loginHint: email,
+    ...(organizationId ? { organizationId } : {}),
+  });
+  const authorize = await fetch(url, { redirect: 'manual' });
+  const code = new URL(String(authorize.headers.get('location'))).searchParams.get('code');
+  if (!code) throw new Error(`authorize answered ${authorize.status} without a code`);
+  const auth = await sdk.userManagement.authenticateWithCode({
+    code,
+    session: { sealSession: true, cookiePassword: PASSWORD },
+  });
+  if (!auth.sealedSession) throw new Error('no sealed session');
+  return auth.sealedSession;
+}
+
+async function expiredSdkSession(email: string) {
+  emulator.setAccessTokenTtlSeconds(-60);
+  try {
+    return await sdkSignIn(email);
+  } finally {
+    emulator.setAccessTokenTtlSeconds(300);
+  }
+}
+
+const sdkAuthenticate = (sealed: string) =>
+  sdk.userManagement.loadSealedSession({ sessionData: sealed, cookiePassword: PASSWORD }).authenticate();
+
+beforeAll(async () => {
+  emulator = await startEmulator({
+    seed: {
+      roles: [{ slug: 'admin', permissions: ['members:read', 'members:write'] }, { slug: 'member' }],
+      users: [
+        { id: 'user_solo', email: 'solo@example.com', firstName: 'Solo', lastName: 'User' },
+        { id: 'user_multi', email: 'multi@example.com', firstName: 'Lin', lastName: 'Multi' },
+      ],
+      organizations: [
+        { id: 'org_acme', name: 'Acme Corp' },
+        { id: 'org_globex', name: 'Globex' },
+        { id: 'org_initech', name: 'Initech' },
+      ],
+      memberships: [
+        { user: 'multi@example.com', organization: 'Acme Corp', role: 'member' },
+        { user: 'multi@example.com', organization: 'Globex', role: 'admin' },
+      ],
+    },
+  });
+  sdk = createWorkOS(
+    {
+      WORKOS_API_KEY: emulator.apiKey,
+      WORKOS_CLIENT_ID: emulator.clientId,
+      WORKOS_API_HOSTNAME: emulator.hostname,
+      WORKOS_API_PORT: emulator.port,
+      WORKOS_API_HTTPS: false,
+    },
+    { maxRetries: 0 },
+  );
+});
+
+afterAll(async () => {
+  await emulator?.stop();
+});
+
+describe('workosBaseUrl', () => {
+  it('names the same host the SDK client calls', () => {
+    const cases: WorkOSSettings[] = [
+      { WORKOS_API_KEY: 'sk_x', WORKOS_CLIENT_ID: 'client_x' },
+      { WORKOS_API_KEY: 'sk_x', WORKOS_CLIENT_ID: 'client_x', WORKOS_API_HOSTNAME: 'api.example.test' },
+      {
+        WORKOS_API_KEY: 'sk_x',
+        WORKOS_CLIENT_ID: 'client_x',
+        WORKOS_API_HOSTNAME: '127.0.0.1',
+        WORKOS_API_PORT: 4100,
+        WORKOS_API_HTTPS: false,
+      },
+      { WORKOS_API_KEY: 'sk_x', WORKOS_CLIENT_ID: 'client_x', WORKOS_API_PORT: 8443, WORKOS_API_HTTPS: true },
+    ];
+    expect(workosBaseUrl(cases[0]!)).toBe('https://api.workos.com');
+    for (const settings of cases) expect(workosBaseUrl(settings)).toBe(createWorkOS(settings).baseURL);
+  });
+});
+
+describe('session api: authenticate', () => {
+  it('accepts a cookie sealed by the SDK and reads the same facts the SDK reads', async () => {
+    const sealed = await sdkSignIn('multi@example.com', 'org_globex');
+    const ours = await apiFor().authenticate(sealed, PASSWORD);
+    const theirs = await sdkAuthenticate(sealed);
+    expect(ours.authenticated).toBe(true);
+    expect(ours).toEqual(theirs);
+    if (!ours.authenticated) return;
+    expect(ours.organizationId).toBe('org_globex');
+    expect(ours.role).toBe('admin');
+    expect(ours.permissions).toEqual(['members:read', 'members:write']);
+    expect(ours.user?.email).toBe('multi@example.com');
+  });
+
+  it('an expired access token is invalid_jwt, as with the SDK', async () => {
+    const sealed = await expiredSdkSession('solo@example.com');
+    expect(await apiFor().authenticate(sealed, PASSWORD)).toEqual({
+      authenticated: false,
+      reason: 'invalid_jwt',
+    });
+    expect(await sdkAuthenticate(sealed)).toEqual({ authenticated: false, reason: 'invalid_jwt' });
+  });
+
+  it('a token whose claims were changed after signing is invalid_jwt', async () => {
+    const sealed = await sdkSignIn('solo@example.com');
+    const session = (await unsealData<SealedSession>(sealed, PASSWORD))!;
+    const [header, payload, signature] = session.accessToken!.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+    const forged = Buffer.from(JSON.stringify({ ...claims, role: 'admin', org_id: 'org_acme' })).toString(
+      'base64url',
+    );
+    const resealed = await sealData(
+      { ...session, accessToken: `${header}.${forged}.${signature}` },
+      PASSWORD,
+    );
+    expect(await apiFor().authenticate(resealed, PASSWORD)).toEqual({
+      authenticated: false,
+      reason: 'invalid_jwt',
+    });
+  });
+
+  it('a tampered cookie, a cookie sealed with another password, or none at all is refused', async () => {
+    const api = apiFor();
+    const sealed = await sdkSignIn('solo@example.com');
+    const middle = Math.floor(sealed.length / 2);
+    const tampered = `${sealed.slice(0, middle)}${sealed[middle] === 'A' ? 'B' : 'A'}${sealed.slice(middle + 1)}`;
+    const invalid = { authenticated: false, reason: 'invalid_session_cookie' };
+    expect(await api.authenticate(tampered, PASSWORD)).toEqual(invalid);
+    expect(await api.authenticate(sealed, 'another-password-that-is-long-enough-0123456')).toEqual(invalid);
+    expect(await api.authenticate('not-a-seal', PASSWORD)).toEqual(invalid);
+    expect(await api.authenticate(undefined, PASSWORD)).toEqual({
+      authenticated: false,
+      reason: 'no_session_cookie_provided',
+    });
+  });
+
+  it('JWKS unreachable throws jwks_unavailable; the next call fetches the keys and succeeds', async () => {
+    const sealed = await sdkSignIn('solo@example.com');
+    const api = apiFor();
+    emulator.faults.failNext('GET /sso/jwks/:clientId', 1, 500);
+    const failure = await api.authenticate(sealed, PASSWORD).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SessionApiError);
+    expect((failure as SessionApiError).code).toBe('jwks_unavailable');
+    expect((await api.authenticate(sealed, PASSWORD)).authenticated).toBe(true);
+  });
+
+  it('fetches the keys once per instance', async () => {
+    const sealed = await sdkSignIn('solo@example.com');
+    const api = apiFor();
+    const before = emulator.counts.requests['GET /sso/jwks/:clientId'] ?? 0;
+    for (let i = 0; i < 3; i++) expect((await api.authenticate(sealed, PASSWORD)).authenticated).toBe(true);
+    expect(emulator.counts.requests['GET /sso/jwks/:clientId']).toBe(before + 1);
+  });
+});
+
+describe('session api: refresh', () => {
+  it('returns a new sealed session that the SDK accepts, in the same organization', async () => {
+    const sealed = await sdkSignIn('multi@example.com', 'org_acme');
+    const result = await apiFor().refresh(sealed, PASSWORD);
+    expect(result.authenticated).toBe(true);
+    if (!result.authenticated) return;
+    expect(result.organizationId).toBe('org_acme');
+    const checked = await sdkAuthenticate(result.sealedSession);
+    expect(checked.authenticated).toBe(true);
+    if (!checked.authenticated) return;
+    expect(checked.organizationId).toBe('org_acme');
+    expect(checked.sessionId).toBe(
+      decodeClaims((await unsealData<SealedSession>(sealed, PASSWORD))?.accessToken)?.sid,
+    );
+    // The same sealed fields the SDK writes, user included in its camelCase form.
+    const before = (await unsealData<SealedSession>(sealed, PASSWORD))!;
+    const after = (await unsealData<SealedSession>(result.sealedSession, PASSWORD))!;
+    expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
+    expect(after.user).toEqual(before.user);
+    expect(after.refreshToken).not.toBe(before.refreshToken);
+  });
+
+  it('switches organization when asked, and the SDK reads the switched session', async () => {
+    const sealed = await sdkSignIn('multi@example.com', 'org_acme');
+    const result = await apiFor().refresh(sealed, PASSWORD, 'org_globex');
+    if (!result.authenticated) throw new Error(`refresh failed: ${result.reason}`);
+    expect(result.role).toBe('admin');
+    const checked = await sdkAuthenticate(result.sealedSession);
+    expect(checked.authenticated && checked.organizationId).toBe('org_globex');
+  });
+
+  it('an organization the user is not a member of is refused with refresh_rejected (403)', async () => {
+    const sealed = await sdkSignIn('multi@example.com', 'org_acme');
+    const failure = await apiFor()
+      .refresh(sealed, PASSWORD, 'org_initech')
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SessionApiError);
+    expect(failure).toMatchObject({
+      code: 'refresh_rejected',
+      details: { status: 403, workosCode: 'organization_membership_required' },
+    });
+    // Not spent: the same cookie still refreshes.
+    expect((await apiFor().refresh(sealed, PASSWORD)).authenticated).toBe(true);
+  });
+
+  it('a refresh token used twice is invalid_grant, terminal', async () => {
+    const sealed = await sdkSignIn('solo@example.com');
+    const api = apiFor();
+    expect((await api.refresh(sealed, PASSWORD)).authenticated).toBe(true);
+    expect(await api.refresh(sealed, PASSWORD)).toEqual({
+      authenticated: false,
+      reason: 'invalid_grant',
+      retryable: false,
+    });
+  });
+
+  it('a cookie it cannot open is invalid_session_cookie, terminal, without calling WorkOS', async () => {
+    const grants = emulator.counts.requests['POST /user_management/authenticate'] ?? 0;
+    expect(await apiFor().refresh('Fe26.2*garbage', PASSWORD)).toEqual({
+      authenticated: false,
+      reason: 'invalid_session_cookie',
+      retryable: false,
+    });
+    expect(emulator.counts.requests['POST /user_management/authenticate'] ?? 0).toBe(grants);
+  });
+
+  it('WorkOS 5xx is server_error, retryable, and the token is not spent', async () => {
+    const sealed = await sdkSignIn('solo@example.com');
+    emulator.faults.failNext('POST /user_management/authenticate', 1, 503);
+    expect(await apiFor().refresh(sealed, PASSWORD)).toEqual({
+      authenticated: false,
+      reason: 'server_error',
+      retryable: true,
+    });
+    expect((await apiFor().refresh(sealed, PASSWORD)).authenticated).toBe(true);
+  });
+
+  it('429 is rate_limit_exceeded with Retry-After', async () => {
+    const sealed = await sdkSignIn('solo@example.com');
+    emulator.faults.failNext('POST /user_management/authenticate', 1, { status: 429, retryAfterSeconds: 7 });
+    expect(await apiFor().refresh(sealed, PASSWORD)).toEqual({
+      authenticated: false,
+      reason: 'rate_limit_exceeded',
+      retryable: true,
+      retryAfter: 7,
+    });
+  });
+
+  it('a slow WorkOS is timeout, retryable', async () => {
+    const sealed = await sdkSignIn('solo@example.com');
+    emulator.faults.delayNext('POST /user_management/authenticate', 1, 600);
+    expect(await apiFor({ timeoutMs: 150 }).refresh(sealed, PASSWORD)).toEqual({
+      authenticated: false,
+      reason: 'timeout',
+      retryable: true,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // let the delayed reply finish
+  });
+
+  it('an unreachable WorkOS is network_error, retryable', async () => {
+    const sealed = await sdkSignIn('solo@example.com');
+    expect(await apiFor({ baseUrl: 'http://127.0.0.1:1' }).refresh(sealed, PASSWORD)).toEqual({
+      authenticated: false,
+      reason: 'network_error',
+      retryable: true,
+    });
+  });
+
+  it('with retries, a transient failure is retried and the refresh succeeds', async () => {
+    const sealed = await sdkSignIn('solo@example.com');
+    emulator.faults.failNext('POST /user_management/authenticate', 1, { status: 500 });
+    emulator.faults.failNext('POST /user_management/authenticate', 1, { status: 429, retryAfterSeconds: 0 });
+    const result = await apiFor({ retries: 2 }).refresh(sealed, PASSWORD);
+    expect(result.authenticated).toBe(true);
+  });
+});
