@@ -178,11 +178,15 @@ export function makeSessionApi(options: SessionApiOptions) {
   const timeoutMs = options.timeoutMs ?? 5000;
   const retries = options.retries ?? 0;
   // One key set per instance: keep the instance at module scope so a warm container fetches it once.
-  const jwks = createRemoteJWKSet(new URL(`${baseUrl}/sso/jwks/${encodeURIComponent(clientId)}`), {
-    timeoutDuration: timeoutMs,
-    cooldownDuration: 300_000,
-    ...(options.fetch ? { [customFetch]: options.fetch } : {}),
-  });
+  // Built on first use: jose's constructor creates a Headers object, which loads Node's HTTP client
+  // (~20 ms) and would otherwise land on every cold start.
+  let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  const keys = () =>
+    (jwks ??= createRemoteJWKSet(new URL(`${baseUrl}/sso/jwks/${encodeURIComponent(clientId)}`), {
+      timeoutDuration: timeoutMs,
+      cooldownDuration: 300_000,
+      ...(options.fetch ? { [customFetch]: options.fetch } : {}),
+    }));
 
   /**
    * True when the token's RS256 signature and expiry check out against the WorkOS keys; false for a
@@ -190,7 +194,7 @@ export function makeSessionApi(options: SessionApiOptions) {
    */
   async function verifyAccessToken(accessToken: string): Promise<boolean> {
     try {
-      await jwtVerify(accessToken, jwks);
+      await jwtVerify(accessToken, keys());
       return true;
     } catch (error) {
       const code = (error as { code?: unknown }).code;
