@@ -1,5 +1,19 @@
-import { and, eq, getTableColumns, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  eq,
+  fillPlaceholders,
+  getTableColumns,
+  isNull,
+  or,
+  type Placeholder,
+  type Query,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { drizzle } from 'drizzle-orm/postgres-js';
 import type { Executor } from './client';
+import * as schema from './schema';
 import { type OrganizationDomain, organizationMemberships, organizations, users } from './schema';
 
 /**
@@ -42,6 +56,38 @@ const newerThanStored = (column: typeof users.workosUpdatedAt | typeof organizat
   sql`(${column} IS NULL OR ${column} < excluded.workos_updated_at)`;
 
 const insertedFlag = sql<boolean>`(xmax = 0)`;
+
+/** A value bound to a statement, or the placeholder a template binds it through. */
+type Bind<T> = T | Placeholder;
+/** One placeholder per field of T, named after it. */
+type Holders<T> = { [K in keyof T]-?: Placeholder };
+const holders = <T extends Record<string, unknown>>(values: T) =>
+  Object.fromEntries(Object.keys(values).map((name) => [name, sql.placeholder(name)])) as Holders<T>;
+
+/** Builds statements only (a template is compiled once, never run through it). */
+const builder = drizzle.mock({ schema }) as unknown as Executor;
+const dialect = new PgDialect();
+const templates = new Map<string, Query>();
+
+/**
+ * A statement as SQL text with positional parameters, ready for the driver. `build` is called
+ * once per `key` with a placeholder for each field of `values` and compiled; later calls only bind `values`
+ * (no query building per event). `build` must give the same text for the same key: what varies
+ * between calls goes through `values`, what changes the text goes into the key.
+ */
+export function template<T extends Record<string, unknown>>(
+  key: string,
+  build: (ex: Executor, values: Holders<T>) => { toSQL(): Query } | SQL,
+  values: T,
+): Query {
+  let compiled = templates.get(key);
+  if (!compiled) {
+    const statement = build(builder, holders(values));
+    compiled = 'toSQL' in statement ? statement.toSQL() : dialect.sqlToQuery(statement);
+    templates.set(key, compiled);
+  }
+  return { sql: compiled.sql, params: fillPlaceholders(compiled.params, values) };
+}
 
 export type UserFields = {
   workosId: string;
@@ -92,19 +138,18 @@ export const releasedEmail = (workosId: string) => `${workosId}@email-released.i
  * order, emails swapped between users included, without a unique violation poisoning the queue.
  * The value reads the CTE, which makes PostgreSQL finish the release before the row is written.
  */
-function claimEmail(ex: Executor, workosId: string, email: string, atDate: Date) {
-  const at = atDate.toISOString();
-  const released = ex.$with('released', { n: sql<number>`n` }).as(sql`
+function claimEmail(v: UserValues) {
+  const released = sql`
     UPDATE ${users} SET email = workos_id || '@email-released.invalid', updated_at = now()
-    WHERE email = ${email} AND workos_id <> ${workosId}
-      AND (deleted_at IS NOT NULL OR workos_updated_at IS NULL OR workos_updated_at < ${at}::timestamptz)
-    RETURNING 1 AS n`);
+    WHERE email = ${v.email} AND workos_id <> ${v.workosId}
+      AND (deleted_at IS NOT NULL OR workos_updated_at IS NULL OR workos_updated_at < ${v.at}::timestamptz)
+    RETURNING 1 AS n`;
   const value = sql<string>`(
     SELECT CASE WHEN EXISTS (
       SELECT 1 FROM ${users} AS holder
-      WHERE holder.email = ${email} AND holder.workos_id <> ${workosId}
-        AND holder.deleted_at IS NULL AND holder.workos_updated_at >= ${at}::timestamptz
-    ) THEN ${releasedEmail(workosId)} ELSE ${email} END
+      WHERE holder.email = ${v.email} AND holder.workos_id <> ${v.workosId}
+        AND holder.deleted_at IS NULL AND holder.workos_updated_at >= ${v.at}::timestamptz
+    ) THEN ${v.released} ELSE ${v.email} END
     FROM (SELECT count(*) FROM released) AS settled)`;
   return { released, value };
 }
@@ -138,28 +183,55 @@ export async function upsertUser(
   return { outcome: current.deletedAt ? 'tombstoned' : 'stale', row: current };
 }
 
-/**
- * The single statement of upsertUser, not yet run: it returns the row (with `inserted`) only when
- * it inserted or updated it. The sync worker sends several such statements back to back.
- */
-export function userUpsertQuery(ex: Executor, input: UserFields, options: { lastLoginAt?: Date } = {}) {
+/** The values of a user upsert; `at` is the WorkOS `updated_at` as ISO text, `released` the placeholder email. */
+type UserValues = {
+  workosId: Bind<string>;
+  email: Bind<string>;
+  released: Bind<string>;
+  firstName: Bind<string>;
+  lastName: Bind<string>;
+  emailVerified: Bind<boolean>;
+  profilePictureUrl: Bind<string | null>;
+  workosUpdatedAt: Bind<Date>;
+  at: Bind<string>;
+  lastLoginAt?: Bind<Date>;
+};
+
+function userValues(input: UserFields, lastLoginAt?: Date): UserValues {
   const workosUpdatedAt = toDate(input.updatedAt);
-  const claim =
-    input.email === releasedEmail(input.workosId)
-      ? null
-      : claimEmail(ex, input.workosId, input.email, workosUpdatedAt);
-  const values = {
+  return {
     workosId: input.workosId,
-    email: claim ? claim.value : input.email,
+    email: input.email,
+    released: releasedEmail(input.workosId),
     firstName: input.firstName ?? '',
     lastName: input.lastName ?? '',
     emailVerified: input.emailVerified ?? false,
     profilePictureUrl: input.profilePictureUrl ?? null,
     workosUpdatedAt,
+    at: workosUpdatedAt.toISOString(),
+    ...(lastLoginAt ? { lastLoginAt } : {}),
   };
-  return (claim ? ex.with(claim.released) : ex)
+}
+
+/**
+ * THE user upsert (order guard, tombstone, email claim). `claim`: settle the email in the same
+ * statement (false when the row gets its released placeholder); `login`: also write lastLoginAt.
+ */
+function buildUserUpsert(ex: Executor, v: UserValues, shape: { claim: boolean; login: boolean }) {
+  const claim = shape.claim ? claimEmail(v) : null;
+  const values = {
+    workosId: v.workosId,
+    email: claim ? claim.value : v.email,
+    firstName: v.firstName,
+    lastName: v.lastName,
+    emailVerified: v.emailVerified,
+    profilePictureUrl: v.profilePictureUrl,
+    workosUpdatedAt: v.workosUpdatedAt,
+    ...(shape.login ? { lastLoginAt: v.lastLoginAt } : {}),
+  };
+  return (claim ? ex.with(ex.$with('released', { n: sql<number>`n` }).as(claim.released)) : ex)
     .insert(users)
-    .values({ ...values, lastLoginAt: options.lastLoginAt })
+    .values(values)
     .onConflictDoUpdate({
       target: users.workosId,
       set: {
@@ -169,12 +241,41 @@ export function userUpsertQuery(ex: Executor, input: UserFields, options: { last
         emailVerified: sql`excluded.email_verified`,
         profilePictureUrl: sql`excluded.profile_picture_url`,
         workosUpdatedAt: sql`excluded.workos_updated_at`,
-        lastLoginAt: options.lastLoginAt ? sql`excluded.last_login_at` : sql`${users.lastLoginAt}`,
+        lastLoginAt: shape.login ? sql`excluded.last_login_at` : sql`${users.lastLoginAt}`,
         updatedAt: sql`now()`,
       },
       setWhere: and(isNull(users.deletedAt), newerThanStored(users.workosUpdatedAt)),
-    })
-    .returning({ ...getTableColumns(users), inserted: insertedFlag });
+    });
+}
+
+const userShape = (input: UserFields, login: boolean) => ({
+  claim: input.email !== releasedEmail(input.workosId),
+  login,
+});
+
+/**
+ * The single statement of upsertUser, not yet run: it returns the row (with `inserted`) only when
+ * it inserted or updated it.
+ */
+export function userUpsertQuery(ex: Executor, input: UserFields, options: { lastLoginAt?: Date } = {}) {
+  const shape = userShape(input, Boolean(options.lastLoginAt));
+  return buildUserUpsert(ex, userValues(input, options.lastLoginAt), shape).returning({
+    ...getTableColumns(users),
+    inserted: insertedFlag,
+  });
+}
+
+/**
+ * userUpsertQuery as SQL text and parameters from a compiled template (no lastLoginAt), for the
+ * sync worker, which sends several back to back: it returns one row only when it applied.
+ */
+export function userUpsertStatement(input: UserFields): Query {
+  const shape = userShape(input, false);
+  return template(
+    `user.upsert.${shape.claim}`,
+    (ex, v) => buildUserUpsert(ex, v, shape).returning({ id: users.id }),
+    userValues(input),
+  );
 }
 
 /** `Acme Corp.` -> `acme-corp`: lowercase ASCII letters, digits and single dashes. */
@@ -201,15 +302,15 @@ function nextFreeSlug(base: string, taken: Set<string>): string {
  * domain whose own WorkOS `updatedAt` is newer than the organization event (an
  * organization_domain.* event applied earlier but sent later) keeps that newer state.
  */
-function mergeDomains(incoming: OrganizationDomain[], orgUpdatedAt: Date) {
+function mergeDomains(incoming: Bind<string>, at: Bind<string>) {
   return sql`(
     SELECT COALESCE(jsonb_agg(m.e ORDER BY m.src, m.ord), '[]'::jsonb) FROM (
       SELECT DISTINCT ON (u.e->>'id') u.e, u.src, u.ord FROM (
-        SELECT i.e, 0 AS src, i.ord FROM jsonb_array_elements(${JSON.stringify(incoming)}::jsonb)
+        SELECT i.e, 0 AS src, i.ord FROM jsonb_array_elements(${incoming}::jsonb)
           WITH ORDINALITY AS i(e, ord)
         UNION ALL
         SELECT s.e, 1 AS src, s.ord FROM jsonb_array_elements(${organizations.domains})
-          WITH ORDINALITY AS s(e, ord) WHERE s.e->>'updatedAt' > ${orgUpdatedAt.toISOString()}
+          WITH ORDINALITY AS s(e, ord) WHERE s.e->>'updatedAt' > ${at}
       ) u ORDER BY u.e->>'id', u.e->>'updatedAt' DESC NULLS LAST, u.src
     ) m)`;
 }
@@ -236,11 +337,18 @@ export async function upsertOrganization(
       .update(organizations)
       .set({
         name: input.name,
-        ...(input.domains ? { domains: mergeDomains(input.domains, workosUpdatedAt) } : {}),
+        ...(input.domains
+          ? { domains: mergeDomains(JSON.stringify(input.domains), workosUpdatedAt.toISOString()) }
+          : {}),
         workosUpdatedAt,
         updatedAt: sql`now()`,
       })
-      .where(and(eq(organizations.workosOrgId, input.workosOrgId), organizationUpdatable(workosUpdatedAt)))
+      .where(
+        and(
+          eq(organizations.workosOrgId, input.workosOrgId),
+          organizationUpdatable(workosUpdatedAt.toISOString()),
+        ),
+      )
       .returning();
   const current = async () => {
     const [row] = await ex
@@ -289,12 +397,37 @@ export async function upsertOrganization(
   throw new Error(`no free slug for organization ${input.workosOrgId}`);
 }
 
-/** The organization's order guard: not tombstoned, and the stored WorkOS state is older. */
-const organizationUpdatable = (workosUpdatedAt: Date) =>
-  and(
-    isNull(organizations.deletedAt),
-    or(isNull(organizations.workosUpdatedAt), lt(organizations.workosUpdatedAt, workosUpdatedAt)),
-  );
+/** The organization's order guard: not tombstoned, and the stored WorkOS state is older than `at`. */
+const organizationUpdatable = (at: Bind<string>) =>
+  sql`(${organizations.deletedAt} IS NULL AND (${organizations.workosUpdatedAt} IS NULL OR ${organizations.workosUpdatedAt} < ${at}::timestamptz))`;
+
+type OrganizationValues = {
+  workosOrgId: Bind<string>;
+  name: Bind<string>;
+  /** The slug's base (slugify of the name) and its LIKE pattern for numbered variants. */
+  base: Bind<string>;
+  numbered: Bind<string>;
+  domains: Bind<OrganizationDomain[]>;
+  /** The domains as JSON text, merged on update (only when the input has them). */
+  incoming: Bind<string>;
+  workosUpdatedAt: Bind<Date>;
+  at: Bind<string>;
+};
+
+function organizationValues(input: OrganizationFields): OrganizationValues {
+  const workosUpdatedAt = toDate(input.updatedAt);
+  const base = slugify(input.name);
+  return {
+    workosOrgId: input.workosOrgId,
+    name: input.name,
+    base,
+    numbered: `${base}-%`,
+    domains: input.domains ?? [],
+    incoming: JSON.stringify(input.domains ?? []),
+    workosUpdatedAt,
+    at: workosUpdatedAt.toISOString(),
+  };
+}
 
 /**
  * upsertOrganization as ONE statement, not yet run (the sync worker sends several back to back):
@@ -302,39 +435,52 @@ const organizationUpdatable = (workosUpdatedAt: Date) =>
  * free one among `base`, `base-2`, ... computed in the statement; an existing organization keeps its
  * slug. Unlike upsertOrganization it can raise a unique violation when a concurrent transaction
  * takes the same new slug; callers must be ready to redo the work another way (the worker re-runs
- * the batch event by event, through upsertOrganization).
+ * the batch event by event, through upsertOrganization). `domains`: the input has a domain list.
  */
-export function organizationUpsertQuery(ex: Executor, input: OrganizationFields) {
-  const workosUpdatedAt = toDate(input.updatedAt);
-  const base = slugify(input.name);
+function buildOrganizationUpsert(ex: Executor, v: OrganizationValues, shape: { domains: boolean }) {
   const slug = sql<string>`COALESCE(
-    (SELECT slug FROM ${organizations} WHERE workos_org_id = ${input.workosOrgId}),
-    CASE WHEN NOT EXISTS (SELECT 1 FROM ${organizations} WHERE slug = ${base}) THEN ${base}
-    ELSE ${base} || '-' || (
+    (SELECT slug FROM ${organizations} WHERE workos_org_id = ${v.workosOrgId}),
+    CASE WHEN NOT EXISTS (SELECT 1 FROM ${organizations} WHERE slug = ${v.base}) THEN ${v.base}
+    ELSE ${v.base} || '-' || (
       SELECT min(n) FROM generate_series(
-        2, (SELECT count(*)::int FROM ${organizations} WHERE slug LIKE ${`${base}-%`}) + 2) AS n
-      WHERE NOT EXISTS (SELECT 1 FROM ${organizations} WHERE slug = ${base} || '-' || n))
+        2, (SELECT count(*)::int FROM ${organizations} WHERE slug LIKE ${v.numbered}) + 2) AS n
+      WHERE NOT EXISTS (SELECT 1 FROM ${organizations} WHERE slug = ${v.base} || '-' || n))
     END)`;
   return ex
     .insert(organizations)
     .values({
-      workosOrgId: input.workosOrgId,
-      name: input.name,
+      workosOrgId: v.workosOrgId,
+      name: v.name,
       slug,
-      domains: input.domains ?? [],
-      workosUpdatedAt,
+      domains: v.domains,
+      workosUpdatedAt: v.workosUpdatedAt,
     })
     .onConflictDoUpdate({
       target: organizations.workosOrgId,
       set: {
         name: sql`excluded.name`,
-        ...(input.domains ? { domains: mergeDomains(input.domains, workosUpdatedAt) } : {}),
+        ...(shape.domains ? { domains: mergeDomains(v.incoming, v.at) } : {}),
         workosUpdatedAt: sql`excluded.workos_updated_at`,
         updatedAt: sql`now()`,
       },
-      setWhere: organizationUpdatable(workosUpdatedAt),
+      setWhere: organizationUpdatable(v.at),
     })
     .returning({ id: organizations.id });
+}
+
+/** The single-statement organization upsert (see buildOrganizationUpsert), not yet run. */
+export function organizationUpsertQuery(ex: Executor, input: OrganizationFields) {
+  return buildOrganizationUpsert(ex, organizationValues(input), { domains: Boolean(input.domains) });
+}
+
+/** organizationUpsertQuery as SQL text and parameters from a compiled template. */
+export function organizationUpsertStatement(input: OrganizationFields): Query {
+  const shape = { domains: Boolean(input.domains) };
+  return template(
+    `organization.upsert.${shape.domains}`,
+    (ex, v) => buildOrganizationUpsert(ex, v, shape),
+    organizationValues(input),
+  );
 }
 
 export type MembershipFields = {
@@ -373,31 +519,32 @@ export async function upsertMembership(
   return { outcome: current.deletedAt ? 'tombstoned' : 'stale', row: current };
 }
 
-/**
- * The single statement of upsertMembership, not yet run: returns the row only when it inserted or
- * updated it. The parents' local ids may be SQL (e.g. a lookup by WorkOS id); a lookup that finds
- * nothing makes the statement fail on NOT NULL rather than write a half membership.
- */
-export function membershipUpsertQuery(
-  ex: Executor,
-  input: Omit<MembershipFields, 'userId' | 'organizationId'> & {
-    userId: string | SQL;
-    organizationId: string | SQL;
-  },
-) {
+type MembershipValues = {
+  userId: Bind<string> | SQL;
+  organizationId: Bind<string> | SQL;
+  workosMembershipId: Bind<string | null>;
+  status: Bind<MembershipStatus>;
+  role: Bind<OrganizationRole>;
+  roleSlug: Bind<string | null>;
+  roleSlugs: Bind<string[]>;
+  workosUpdatedAt: Bind<Date>;
+};
+
+const membershipValues = (input: Omit<MembershipFields, 'userId' | 'organizationId'>) => ({
+  workosMembershipId: input.workosMembershipId,
+  status: input.status,
+  role: roleFromSlug(input.roleSlug),
+  roleSlug: input.roleSlug,
+  roleSlugs: input.roleSlugs,
+  workosUpdatedAt: toDate(input.updatedAt),
+});
+
+/** THE membership upsert: order guard, and a tombstone only a new WorkOS membership id revives. */
+function buildMembershipUpsert(ex: Executor, v: MembershipValues) {
   const m = organizationMemberships;
   return ex
     .insert(m)
-    .values({
-      userId: input.userId,
-      organizationId: input.organizationId,
-      workosMembershipId: input.workosMembershipId,
-      status: input.status,
-      role: roleFromSlug(input.roleSlug),
-      roleSlug: input.roleSlug,
-      roleSlugs: input.roleSlugs,
-      workosUpdatedAt: toDate(input.updatedAt),
-    })
+    .values(v)
     .onConflictDoUpdate({
       target: [m.userId, m.organizationId],
       set: {
@@ -417,8 +564,40 @@ export function membershipUpsertQuery(
           sql`(excluded.workos_membership_id IS NOT NULL AND excluded.workos_membership_id IS DISTINCT FROM ${m.workosMembershipId})`,
         ),
       ),
-    })
-    .returning({ ...getTableColumns(m), inserted: insertedFlag });
+    });
+}
+
+/**
+ * The single statement of upsertMembership, not yet run: returns the row only when it inserted or
+ * updated it.
+ */
+export function membershipUpsertQuery(ex: Executor, input: MembershipFields) {
+  const m = organizationMemberships;
+  return buildMembershipUpsert(ex, {
+    userId: input.userId,
+    organizationId: input.organizationId,
+    ...membershipValues(input),
+  }).returning({ ...getTableColumns(m), inserted: insertedFlag });
+}
+
+/**
+ * membershipUpsertQuery as SQL text and parameters from a compiled template, with the parents
+ * named by WorkOS id and looked up in the statement: a lookup that finds nothing makes the
+ * statement fail on NOT NULL rather than write a half membership. Returns a row only when it applied.
+ */
+export function membershipUpsertStatement(
+  input: Omit<MembershipFields, 'userId' | 'organizationId'> & { workosUserId: string; workosOrgId: string },
+): Query {
+  return template(
+    'membership.upsert.by-workos-ids',
+    (ex, v) =>
+      buildMembershipUpsert(ex, {
+        ...v,
+        userId: sql`(SELECT id FROM ${users} WHERE workos_id = ${v.workosUserId})`,
+        organizationId: sql`(SELECT id FROM ${organizations} WHERE workos_org_id = ${v.workosOrgId})`,
+      }).returning({ id: organizationMemberships.id }),
+    { workosUserId: input.workosUserId, workosOrgId: input.workosOrgId, ...membershipValues(input) },
+  );
 }
 
 /** The result of an upsert followed by its tombstone: `tombstoned` when the row was buried already. */
@@ -438,13 +617,23 @@ export async function tombstoneUser(ex: Executor, input: UserFields): Promise<Up
   return tombstoneResult(upserted, buried);
 }
 
+const buildUserTombstone = (ex: Executor, v: { workosId: Bind<string>; released: Bind<string> }) =>
+  ex
+    .update(users)
+    .set({ deletedAt: sql`now()`, isActive: false, email: sql`${v.released}`, updatedAt: sql`now()` })
+    .where(and(eq(users.workosId, v.workosId), isNull(users.deletedAt)));
+
 /** The tombstone statement of tombstoneUser (after the upsert), not yet run: a row when it buried one. */
 export function userTombstoneQuery(ex: Executor, workosId: string) {
-  return ex
-    .update(users)
-    .set({ deletedAt: sql`now()`, isActive: false, email: releasedEmail(workosId), updatedAt: sql`now()` })
-    .where(and(eq(users.workosId, workosId), isNull(users.deletedAt)))
-    .returning();
+  return buildUserTombstone(ex, { workosId, released: releasedEmail(workosId) }).returning();
+}
+
+/** userTombstoneQuery as SQL text and parameters from a compiled template. */
+export function userTombstoneStatement(workosId: string): Query {
+  return template('user.tombstone', (ex, v) => buildUserTombstone(ex, v).returning({ id: users.id }), {
+    workosId,
+    released: releasedEmail(workosId),
+  });
 }
 
 /** Applies a WorkOS `organization.deleted`: its last state when newer, then a tombstone (see tombstoneUser). */
@@ -457,13 +646,24 @@ export async function tombstoneOrganization(
   return tombstoneResult(upserted, buried);
 }
 
-/** The tombstone statement of tombstoneOrganization (after the upsert), not yet run. */
-export function organizationTombstoneQuery(ex: Executor, workosOrgId: string) {
-  return ex
+const buildOrganizationTombstone = (ex: Executor, workosOrgId: Bind<string>) =>
+  ex
     .update(organizations)
     .set({ deletedAt: sql`now()`, isActive: false, updatedAt: sql`now()` })
-    .where(and(eq(organizations.workosOrgId, workosOrgId), isNull(organizations.deletedAt)))
-    .returning();
+    .where(and(eq(organizations.workosOrgId, workosOrgId), isNull(organizations.deletedAt)));
+
+/** The tombstone statement of tombstoneOrganization (after the upsert), not yet run. */
+export function organizationTombstoneQuery(ex: Executor, workosOrgId: string) {
+  return buildOrganizationTombstone(ex, workosOrgId).returning();
+}
+
+/** organizationTombstoneQuery as SQL text and parameters from a compiled template. */
+export function organizationTombstoneStatement(workosOrgId: string): Query {
+  return template(
+    'organization.tombstone',
+    (ex, v) => buildOrganizationTombstone(ex, v.workosOrgId).returning({ id: organizations.id }),
+    { workosOrgId },
+  );
 }
 
 /**
@@ -480,12 +680,28 @@ export async function tombstoneMembership(
   return { outcome: upserted.outcome === 'tombstoned' ? 'tombstoned' : 'stale', row: upserted.row };
 }
 
+const buildMembershipTombstone = (ex: Executor, workosMembershipId: Bind<string>) =>
+  ex
+    .update(organizationMemberships)
+    .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(organizationMemberships.workosMembershipId, workosMembershipId),
+        isNull(organizationMemberships.deletedAt),
+      ),
+    );
+
 /** The tombstone statement of tombstoneMembership (after the upsert), not yet run. */
 export function membershipTombstoneQuery(ex: Executor, workosMembershipId: string) {
-  const m = organizationMemberships;
-  return ex
-    .update(m)
-    .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
-    .where(and(eq(m.workosMembershipId, workosMembershipId), isNull(m.deletedAt)))
-    .returning();
+  return buildMembershipTombstone(ex, workosMembershipId).returning();
+}
+
+/** membershipTombstoneQuery as SQL text and parameters from a compiled template. */
+export function membershipTombstoneStatement(workosMembershipId: string): Query {
+  return template(
+    'membership.tombstone',
+    (ex, v) =>
+      buildMembershipTombstone(ex, v.workosMembershipId).returning({ id: organizationMemberships.id }),
+    { workosMembershipId },
+  );
 }

@@ -1,20 +1,19 @@
 import {
   type Executor,
-  membershipTombstoneQuery,
-  membershipUpsertQuery,
+  membershipTombstoneStatement,
+  membershipUpsertStatement,
   type OrganizationFields,
-  organizations,
-  organizationTombstoneQuery,
-  organizationUpsertQuery,
+  organizationTombstoneStatement,
+  organizationUpsertStatement,
   processedEvents,
   releasedEmail,
   revokedSessions,
+  template,
   type UserFields,
-  users,
-  userTombstoneQuery,
-  userUpsertQuery,
+  userTombstoneStatement,
+  userUpsertStatement,
 } from '@app/db';
-import { inArray, sql } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import {
   type ApplyDeps,
   type ApplyResult,
@@ -102,8 +101,6 @@ export async function applyBatch(
   const knownOrgs = local.organizations;
   const statements: Statement[] = [];
   const spans: Span[] = [];
-  const subject = (table: typeof users | typeof organizations, column: string, id: string) =>
-    sql`(SELECT id FROM ${table} WHERE ${sql.identifier(column)} = ${id})`;
 
   for (const { index, event } of valid) {
     const first = statements.length;
@@ -114,13 +111,13 @@ export async function applyBatch(
         const orgId = event.data.organization_id;
         if (userId && !knownUsers.has(userId)) {
           const { fields, gone } = await fetchParentUser(userId, deps);
-          statements.push(...userStatements(ex, fields, gone));
+          statements.push(...userStatements(fields, gone));
           knownUsers.add(userId);
           parentsFetched++;
         }
         if (!knownOrgs.has(orgId)) {
           const { fields, gone } = await fetchParentOrganization(orgId, deps);
-          statements.push(...organizationStatements(ex, fields, gone));
+          statements.push(...organizationStatements(fields, gone));
           knownOrgs.add(orgId);
           parentsFetched++;
         }
@@ -135,20 +132,24 @@ export async function applyBatch(
     const effectStart = statements.length;
     switch (event.kind) {
       case 'user':
-        statements.push(...userStatements(ex, userFields(event.data), event.deleted));
+        statements.push(...userStatements(userFields(event.data), event.deleted));
         knownUsers.add(event.data.id);
         break;
       case 'organization':
-        statements.push(...organizationStatements(ex, orgFields(event.data), event.deleted));
+        statements.push(...organizationStatements(orgFields(event.data), event.deleted));
         knownOrgs.add(event.data.id);
         break;
       case 'organization_membership': {
-        const fields = membershipFields(event.data, {
-          userId: subject(users, 'workos_id', event.data.user_id),
-          organizationId: subject(organizations, 'workos_org_id', event.data.organization_id),
+        const {
+          userId: workosUserId,
+          organizationId: workosOrgId,
+          ...fields
+        } = membershipFields(event.data, {
+          userId: event.data.user_id,
+          organizationId: event.data.organization_id,
         });
-        statements.push(membershipUpsertQuery(ex, fields));
-        if (event.deleted) statements.push(membershipTombstoneQuery(ex, fields.workosMembershipId));
+        statements.push(membershipUpsertStatement({ ...fields, workosUserId, workosOrgId }));
+        if (event.deleted) statements.push(membershipTombstoneStatement(fields.workosMembershipId));
         break;
       }
       case 'organization_domain':
@@ -156,11 +157,16 @@ export async function applyBatch(
         break;
       case 'session':
         statements.push(
-          ex
-            .insert(revokedSessions)
-            .values({ sessionId: event.data.id, workosUserId: event.data.user_id ?? null })
-            .onConflictDoNothing()
-            .returning({ sessionId: revokedSessions.sessionId }),
+          template(
+            'session.revoke',
+            (x, v) =>
+              x
+                .insert(revokedSessions)
+                .values(v)
+                .onConflictDoNothing()
+                .returning({ sessionId: revokedSessions.sessionId }),
+            { sessionId: event.data.id, workosUserId: event.data.user_id ?? null },
+          ),
         );
         break;
       default:
@@ -235,16 +241,16 @@ function parentsToLookUp(events: Valid[]): [string[], string[]] {
 }
 
 /** upsertUser, or tombstoneUser when `deleted`, as statements; the last one's rows mean applied. */
-function userStatements(ex: Executor, fields: UserFields, deleted: boolean) {
-  if (!deleted) return [userUpsertQuery(ex, fields)];
+function userStatements(fields: UserFields, deleted: boolean) {
+  if (!deleted) return [userUpsertStatement(fields)];
   return [
-    userUpsertQuery(ex, { ...fields, email: releasedEmail(fields.workosId) }),
-    userTombstoneQuery(ex, fields.workosId),
+    userUpsertStatement({ ...fields, email: releasedEmail(fields.workosId) }),
+    userTombstoneStatement(fields.workosId),
   ];
 }
 
 /** upsertOrganization, or tombstoneOrganization when `deleted`, as statements. */
-function organizationStatements(ex: Executor, fields: OrganizationFields, deleted: boolean) {
-  if (!deleted) return [organizationUpsertQuery(ex, fields)];
-  return [organizationUpsertQuery(ex, fields), organizationTombstoneQuery(ex, fields.workosOrgId)];
+function organizationStatements(fields: OrganizationFields, deleted: boolean) {
+  if (!deleted) return [organizationUpsertStatement(fields)];
+  return [organizationUpsertStatement(fields), organizationTombstoneStatement(fields.workosOrgId)];
 }

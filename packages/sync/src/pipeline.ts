@@ -1,9 +1,12 @@
 import type { Executor, Sql } from '@app/db';
-import type { SQL } from 'drizzle-orm';
+import type { Query, SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 
-/** A drizzle query builder not yet run, or a raw drizzle `sql` statement. */
-export type Statement = { toSQL(): { sql: string; params: unknown[] } } | SQL;
+/**
+ * SQL text with its parameters (e.g. from a compiled template of @app/db), a drizzle query builder
+ * not yet run, or a raw drizzle `sql` statement.
+ */
+export type Statement = Query | { toSQL(): Query } | SQL;
 
 const dialect = new PgDialect();
 
@@ -21,12 +24,18 @@ const dialect = new PgDialect();
 export async function pipeline(ex: Executor, statements: Statement[]): Promise<number[]> {
   const client = connectionOf(ex);
   const pending = statements.map((statement) => {
-    const query = 'toSQL' in statement ? statement.toSQL() : dialect.sqlToQuery(statement);
+    const query = toQuery(statement);
     // Sent in call order: postgres.js queues each query on the connection as it is started.
     return client.unsafe(query.sql, query.params as never[], { prepare: true }).execute();
   });
   const results = await Promise.all(pending);
   return results.map((rows) => rows.length);
+}
+
+function toQuery(statement: Statement): Query {
+  if ('toSQL' in statement) return statement.toSQL();
+  if ('queryChunks' in statement) return dialect.sqlToQuery(statement);
+  return statement;
 }
 
 /** The postgres.js client under a drizzle database or transaction (inside a transaction: its connection). */
