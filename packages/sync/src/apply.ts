@@ -3,6 +3,7 @@ import {
   organizations,
   processedEvents,
   revokedSessions,
+  template,
   tombstoneMembership,
   tombstoneOrganization,
   tombstoneUser,
@@ -10,8 +11,9 @@ import {
   upsertMembership,
   upsertOrganization,
   upsertUser,
+  users,
 } from '@app/db';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import {
   type EventEnvelope,
   type MembershipData,
@@ -26,6 +28,7 @@ import {
   userData,
 } from './events';
 import { ensureOrganization, ensureParents, type ParentDeps } from './parents';
+import { query, textArray } from './pipeline';
 
 /**
  * What applying an event did: `applied` changed the database; `stale` was older than the stored
@@ -61,24 +64,52 @@ export async function applyEvent(ex: Executor, event: EventEnvelope, deps: Apply
  * event must then go through applyClaimed in the same transaction.
  */
 export async function claimEvents(ex: Executor, events: EventEnvelope[]): Promise<Set<string>> {
+  return (await claimAndFindParents(ex, events, [], [])).claimed;
+}
+
+/**
+ * claimEvents, and in the same statement (one round trip) which of these WorkOS users and
+ * organizations have a local row (tombstones included), as the database saw them before the batch.
+ */
+export async function claimAndFindParents(
+  ex: Executor,
+  events: EventEnvelope[],
+  workosUserIds: string[],
+  workosOrgIds: string[],
+): Promise<{ claimed: Set<string>; users: Set<string>; organizations: Set<string> }> {
+  const found = { claimed: new Set<string>(), users: new Set<string>(), organizations: new Set<string>() };
   // Sorted, so two workers claiming overlapping batches lock the inbox rows in the same order.
   const unique = [...new Map(events.map((e) => [e.id, e])).values()].sort((a, b) =>
     a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
   );
-  if (!unique.length) return new Set();
-  const rows = await ex
-    .insert(processedEvents)
-    .values(
-      unique.map((event) => ({
-        eventId: event.id,
-        eventType: event.event,
-        outcome: splitType(event.event)[0] === 'other' ? 'ignored' : 'applied',
-        eventCreatedAt: eventTime(event.created_at),
-      })),
-    )
-    .onConflictDoNothing()
-    .returning({ eventId: processedEvents.eventId });
-  return new Set(rows.map((r) => r.eventId));
+  if (!unique.length && !workosUserIds.length && !workosOrgIds.length) return found;
+  const statement = template(
+    'inbox.claim-and-find-parents',
+    (_, v) => sql`
+      WITH claimed AS (
+        INSERT INTO ${processedEvents} (event_id, event_type, outcome, event_created_at)
+        SELECT * FROM unnest(${v.ids}::text[], ${v.types}::text[], ${v.outcomes}::text[], ${v.times}::timestamptz[])
+        ON CONFLICT DO NOTHING
+        RETURNING event_id)
+      SELECT 'e' AS kind, event_id AS id FROM claimed
+      UNION ALL
+      SELECT 'u', workos_id FROM ${users} WHERE workos_id = ANY(${v.users}::text[])
+      UNION ALL
+      SELECT 'o', workos_org_id FROM ${organizations} WHERE workos_org_id = ANY(${v.organizations}::text[])`,
+    {
+      ids: textArray(unique.map((e) => e.id)),
+      types: textArray(unique.map((e) => e.event)),
+      outcomes: textArray(unique.map((e) => (splitType(e.event)[0] === 'other' ? 'ignored' : 'applied'))),
+      times: textArray(unique.map((e) => eventTime(e.created_at)?.toISOString() ?? null)),
+      users: textArray(workosUserIds),
+      organizations: textArray(workosOrgIds),
+    },
+  );
+  const rows = await query<{ kind: string; id: string }>(ex, statement);
+  for (const row of rows) {
+    (row.kind === 'e' ? found.claimed : row.kind === 'u' ? found.users : found.organizations).add(row.id);
+  }
+  return found;
 }
 
 /**
@@ -105,11 +136,16 @@ export async function applyClaimed(
 /** Marks events whose effect found a newer state (or a tombstone) as `stale` in the inbox. */
 export async function recordStale(ex: Executor, eventIds: string[]): Promise<void> {
   if (!eventIds.length) return;
-  await ex
-    .update(processedEvents)
-    .set({ outcome: 'stale' })
-    .where(inArray(processedEvents.eventId, eventIds));
+  await query(ex, staleStatement(eventIds));
 }
+
+/** The statement of recordStale. */
+export const staleStatement = (eventIds: string[]) =>
+  template(
+    'inbox.stale',
+    (_, v) => sql`UPDATE ${processedEvents} SET outcome = 'stale' WHERE event_id = ANY(${v.ids}::text[])`,
+    { ids: textArray(eventIds) },
+  );
 
 function eventTime(value: string | undefined): Date | null {
   if (!value) return null;

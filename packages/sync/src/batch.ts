@@ -18,12 +18,12 @@ import {
   type ApplyDeps,
   type ApplyResult,
   applyEvent,
-  claimEvents,
+  claimAndFindParents,
   domainStatement,
   membershipFields,
   orgFields,
-  recordStale,
   splitType,
+  staleStatement,
   userFields,
 } from './apply';
 import { SyncError } from './errors';
@@ -36,8 +36,8 @@ import {
   sessionData,
   userData,
 } from './events';
-import { fetchParentOrganization, fetchParentUser, localParents } from './parents';
-import { pipeline, type Statement } from './pipeline';
+import { fetchParentOrganization, fetchParentUser } from './parents';
+import { pipeline, query, type Statement } from './pipeline';
 
 /** What became of one event of a batch: its result, or the error that fails its message alone. */
 export type BatchOutcome = { ok: true; result: ApplyResult } | { ok: false; error: SyncError };
@@ -56,9 +56,10 @@ type Span = { index: number; first: number; end: number; parentsFetched: number 
 /**
  * Applies the events of one SQS batch inside the caller's transaction with a handful of round
  * trips instead of two or more per event, with the same guarantees as applyEvent for each:
- * 1. one statement claims every inbox row (duplicates come back unclaimed and are acknowledged);
- * 2. each claimed event's data is validated; a membership's or domain's parents that neither the
- *    database nor an earlier event of the batch provides are looked up in one query and fetched
+ * 1. each event's data is validated; one statement claims every inbox row (duplicates come back
+ *    unclaimed and are acknowledged) and says which parents the memberships and domains refer to
+ *    exist locally; an invalid claimed event fails alone and its inbox row is released;
+ * 2. parents that neither the database nor an earlier event of the batch provides are fetched
  *    from WorkOS (a failure fails that event alone and releases its inbox row);
  * 3. every effect is one or two statements (the shared upsert statements: order guard,
  *    tombstones, email claims), all sent back to back and executed in the batch's order;
@@ -71,34 +72,40 @@ export async function applyBatch(
   events: EventEnvelope[],
   deps: ApplyDeps,
 ): Promise<BatchOutcome[]> {
-  const claimed = await claimEvents(ex, events);
   const outcomes: BatchOutcome[] = new Array(events.length);
   const seen = new Set<string>();
   const repeats: number[] = [];
-  const valid: { index: number; event: Valid }[] = [];
-  const released: string[] = [];
+  const firsts: { index: number; event?: Valid; error?: SyncError }[] = [];
   events.forEach((envelope, index) => {
     if (seen.has(envelope.id)) {
       repeats.push(index);
       return;
     }
     seen.add(envelope.id);
-    if (!claimed.has(envelope.id)) {
-      outcomes[index] = { ok: true, result: { outcome: 'duplicate', parentsFetched: 0 } };
-      return;
-    }
     try {
-      valid.push({ index, event: validate(envelope) });
+      firsts.push({ index, event: validate(envelope) });
     } catch (error) {
       if (!(error instanceof SyncError)) throw error;
-      outcomes[index] = { ok: false, error };
-      released.push(envelope.id);
+      firsts.push({ index, error });
     }
   });
+  const {
+    claimed,
+    users: knownUsers,
+    organizations: knownOrgs,
+  } = await claimAndFindParents(ex, events, ...parentsOf(firsts.flatMap((f) => (f.event ? [f.event] : []))));
+  const valid: { index: number; event: Valid }[] = [];
+  const released: string[] = [];
+  for (const { index, event, error } of firsts) {
+    const id = events[index]?.id as string;
+    if (!claimed.has(id)) outcomes[index] = { ok: true, result: { outcome: 'duplicate', parentsFetched: 0 } };
+    else if (event) valid.push({ index, event });
+    else if (error) {
+      outcomes[index] = { ok: false, error };
+      released.push(id);
+    }
+  }
 
-  const local = await localParents(ex, ...parentsToLookUp(valid.map((v) => v.event)));
-  const knownUsers = local.users;
-  const knownOrgs = local.organizations;
   const statements: Statement[] = [];
   const spans: Span[] = [];
 
@@ -190,7 +197,7 @@ export async function applyBatch(
       result: { outcome: applied ? 'applied' : 'stale', parentsFetched: span.parentsFetched },
     };
   }
-  await recordStale(ex, stale);
+  if (stale.length) await query(ex, staleStatement(stale));
 
   for (const index of repeats) {
     try {
@@ -223,21 +230,20 @@ function validate(event: EventEnvelope): Valid {
   }
 }
 
-/** Parents the batch refers to before any of its own events writes them: the database must say. */
-function parentsToLookUp(events: Valid[]): [string[], string[]] {
-  const written = { users: new Set<string>(), orgs: new Set<string>() };
-  const lookUp = { users: new Set<string>(), orgs: new Set<string>() };
+/**
+ * Every parent the batch's memberships and domains refer to: which have a local row decides which
+ * are fetched from WorkOS (unless an event of the batch writes them first).
+ */
+function parentsOf(events: Valid[]): [string[], string[]] {
+  const users = new Set<string>();
+  const orgs = new Set<string>();
   for (const event of events) {
-    if (event.kind === 'user') written.users.add(event.data.id);
-    else if (event.kind === 'organization') written.orgs.add(event.data.id);
-    else if (event.kind === 'organization_membership' || event.kind === 'organization_domain') {
-      if (event.kind === 'organization_membership' && !written.users.has(event.data.user_id)) {
-        lookUp.users.add(event.data.user_id);
-      }
-      if (!written.orgs.has(event.data.organization_id)) lookUp.orgs.add(event.data.organization_id);
+    if (event.kind === 'organization_membership') users.add(event.data.user_id);
+    if (event.kind === 'organization_membership' || event.kind === 'organization_domain') {
+      orgs.add(event.data.organization_id);
     }
   }
-  return [[...lookUp.users], [...lookUp.orgs]];
+  return [[...users], [...orgs]];
 }
 
 /** upsertUser, or tombstoneUser when `deleted`, as statements; the last one's rows mean applied. */

@@ -105,28 +105,6 @@ async function fetchOrganization(ex: Executor, workosOrgId: string, deps: Parent
   return (gone ? await tombstoneOrganization(ex, fields) : await upsertOrganization(ex, fields)).row.id;
 }
 
-/** Which of these WorkOS users and organizations have a local row (tombstones included), in one query. */
-export async function localParents(
-  ex: Executor,
-  workosUserIds: string[],
-  workosOrgIds: string[],
-): Promise<{ users: Set<string>; organizations: Set<string> }> {
-  const found = { users: new Set<string>(), organizations: new Set<string>() };
-  if (!workosUserIds.length && !workosOrgIds.length) return found;
-  const rows = await ex.execute<{ kind: string; id: string }>(sql`
-    SELECT 'u' AS kind, workos_id AS id FROM ${users}
-    WHERE workos_id = ANY(${toTextArray(workosUserIds)}::text[])
-    UNION ALL
-    SELECT 'o', workos_org_id FROM ${organizations}
-    WHERE workos_org_id = ANY(${toTextArray(workosOrgIds)}::text[])`);
-  for (const row of rows) (row.kind === 'u' ? found.users : found.organizations).add(row.id);
-  return found;
-}
-
-/** A PostgreSQL text[] literal, so the statement text does not depend on how many ids there are. */
-const toTextArray = (values: string[]) =>
-  `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
-
 /** Local ids of a membership's user and organization, fetching whichever is not local yet. */
 export async function ensureParents(
   ex: Executor,

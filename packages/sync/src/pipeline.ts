@@ -32,6 +32,19 @@ export async function pipeline(ex: Executor, statements: Statement[]): Promise<n
   return results.map((rows) => rows.length);
 }
 
+/** Runs one statement as a named prepared statement on the executor's connection; its rows, unparsed by drizzle. */
+export async function query<Row>(ex: Executor, statement: Statement): Promise<Row[]> {
+  const q = toQuery(statement);
+  return (await connectionOf(ex).unsafe(q.sql, q.params as never[], { prepare: true })) as unknown as Row[];
+}
+
+/**
+ * A PostgreSQL array literal of text (NULL for null), for a `$n::text[]` (or other array type)
+ * parameter, so the statement text does not depend on how many values there are.
+ */
+export const textArray = (values: (string | null)[]) =>
+  `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
+
 function toQuery(statement: Statement): Query {
   if ('toSQL' in statement) return statement.toSQL();
   if ('queryChunks' in statement) return dialect.sqlToQuery(statement);
