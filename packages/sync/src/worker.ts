@@ -169,13 +169,17 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
       }
     }
     if (!deps.metrics) return;
+    // One single-metric emitter for the worker's life: each addMetric publishes its own EMF line
+    // and clears the dimension, and building a new emitter per line (singleMetric()) cost more than
+    // the line itself.
+    single ??= deps.metrics.singleMetric();
     for (const [key, value] of counts) {
       const [name = '', dimension, dimensionValue] = key.split('|');
-      const metric = deps.metrics.singleMetric();
-      if (dimension && dimensionValue) metric.addDimension(dimension, dimensionValue);
-      metric.addMetric(name, MetricUnit.Count, value);
+      if (dimension && dimensionValue) single.addDimension(dimension, dimensionValue);
+      single.addMetric(name, MetricUnit.Count, value);
     }
   }
+  let single: Metrics | undefined;
 
   return { handler, processBatch };
 }
