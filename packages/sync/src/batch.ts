@@ -37,7 +37,7 @@ import {
   userData,
 } from './events';
 import { fetchParentOrganization, fetchParentUser } from './parents';
-import { pipeline, query, type Statement } from './pipeline';
+import { pipeline, type Statement, send } from './pipeline';
 
 /** What became of one event of a batch: its result, or the error that fails its message alone. */
 export type BatchOutcome = { ok: true; result: ApplyResult } | { ok: false; error: SyncError };
@@ -49,6 +49,14 @@ type Valid =
   | { kind: 'organization_domain'; deleted: boolean; data: ReturnType<typeof organizationDomainData.parse> }
   | { kind: 'session'; data: ReturnType<typeof sessionData.parse> }
   | { kind: 'other' };
+
+/**
+ * The outcome of each event, and `unconfirmed`: a statement of the batch sent but not awaited (the
+ * stale mark), so it travels with the COMMIT instead of costing a round trip of its own. The caller
+ * must await it after the transaction commits: if it rejects, PostgreSQL had aborted the
+ * transaction and turned the COMMIT into a rollback, so nothing of the batch was written.
+ */
+export type BatchResult = { outcomes: BatchOutcome[]; unconfirmed: Promise<unknown> | undefined };
 
 /** An event's statements in the pipeline: [first, end) of it; the last one's rows say `applied`. */
 type Span = { index: number; first: number; end: number; parentsFetched: number };
@@ -63,7 +71,7 @@ type Span = { index: number; first: number; end: number; parentsFetched: number 
  *    from WorkOS (a failure fails that event alone and releases its inbox row);
  * 3. every effect is one or two statements (the shared upsert statements: order guard,
  *    tombstones, email claims), all sent back to back and executed in the batch's order;
- * 4. one statement marks the stale ones in the inbox.
+ * 4. one statement marks the stale ones in the inbox, sent without waiting for its answer.
  * A second copy of an event within the batch goes through applyEvent afterwards. A database error
  * rejects: the caller's transaction must roll back (the worker then retries event by event).
  */
@@ -71,7 +79,7 @@ export async function applyBatch(
   ex: Executor,
   events: EventEnvelope[],
   deps: ApplyDeps,
-): Promise<BatchOutcome[]> {
+): Promise<BatchResult> {
   const outcomes: BatchOutcome[] = new Array(events.length);
   const seen = new Set<string>();
   const repeats: number[] = [];
@@ -197,7 +205,8 @@ export async function applyBatch(
       result: { outcome: applied ? 'applied' : 'stale', parentsFetched: span.parentsFetched },
     };
   }
-  if (stale.length) await query(ex, staleStatement(stale));
+  // Not awaited: sent now, answered with the COMMIT that follows (see BatchResult.unconfirmed).
+  const unconfirmed = stale.length ? send(ex, staleStatement(stale)) : undefined;
 
   for (const index of repeats) {
     try {
@@ -207,7 +216,7 @@ export async function applyBatch(
       outcomes[index] = { ok: false, error };
     }
   }
-  return outcomes;
+  return { outcomes, unconfirmed };
 }
 
 /** The event's data checked for its type (InvalidEventError when it cannot be applied). */

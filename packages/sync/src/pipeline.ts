@@ -39,6 +39,19 @@ export async function query<Row>(ex: Executor, statement: Statement): Promise<Ro
 }
 
 /**
+ * Sends one statement (named, prepared) on the executor's connection without waiting for it: the
+ * driver's own query promise, which settles when PostgreSQL answers. Inside a transaction the
+ * driver also records a failure, so leaving it unawaited until after COMMIT raises no unhandled
+ * rejection.
+ */
+export function send(ex: Executor, statement: Statement): Promise<unknown> {
+  const q = toQuery(statement);
+  return connectionOf(ex)
+    .unsafe(q.sql, q.params as never[], { prepare: true })
+    .execute();
+}
+
+/**
  * A PostgreSQL array literal of text (NULL for null), for a `$n::text[]` (or other array type)
  * parameter, so the statement text does not depend on how many values there are.
  */

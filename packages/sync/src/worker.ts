@@ -101,7 +101,8 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
   }
 
   async function shared(event: SQSEvent, context?: Context): Promise<BatchReport> {
-    return deps.db.transaction(async (tx) => {
+    let unconfirmed: Promise<unknown> | undefined;
+    const report = await deps.db.transaction(async (tx) => {
       const envelopes: EventEnvelope[] = [];
       const positions = new Map<string, number>();
       for (const record of event.Records) {
@@ -112,7 +113,9 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
         }
       }
       // The whole batch in a few round trips (see applyBatch); a database error rolls it back.
-      const outcomes = await applyBatch(tx, envelopes, applyDeps);
+      const batch = await applyBatch(tx, envelopes, applyDeps);
+      const outcomes = batch.outcomes;
+      unconfirmed = batch.unconfirmed;
       const reports = await processRecords(event, context, async (record, report) => {
         const position = positions.get(record.messageId);
         const envelope = position === undefined ? parseEnvelope(record.body) : envelopes[position];
@@ -125,6 +128,9 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
       });
       return { ...reports, mode: 'shared' as const };
     });
+    // A statement sent without waiting (see applyBatch) that failed means the COMMIT rolled back.
+    await unconfirmed;
+    return report;
   }
 
   async function isolated(event: SQSEvent, context?: Context): Promise<BatchReport> {
