@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -171,4 +172,46 @@ describe('npm run dev', () => {
     expect(await portClosed(ready.emulatorUrl)).toBe(true);
     expect(await portClosed(ready.sqsUrl)).toBe(true);
   });
+
+  it('with the embedded PostgreSQL, Ctrl-C stops the database too and still exits 0', async () => {
+    // No DATABASE_URL: the engine shipped as an npm package, as on a fresh machine. Ctrl-C reaches
+    // PostgreSQL itself as well (same process group), so the stack must not wait for it twice.
+    const embeddedDir = await mkdtemp(path.join(tmpdir(), 'dev-cli-embedded-'));
+    // As root, PostgreSQL runs as the `postgres` user, who must be able to enter the folder.
+    await chmod(embeddedDir, 0o755);
+    const env: Record<string, string | undefined> = { ...process.env };
+    for (const key of Object.keys(env)) {
+      if (/^(WORKOS_|QUEUE_URL$|SQS_ENDPOINT$|SESSION_SECRET$|TENANT_BASE_DOMAIN$|DATABASE_URL$)/.test(key))
+        delete env[key];
+    }
+    const proc = spawn(process.execPath, [tsxCli, 'packages/local/src/cli.ts'], {
+      cwd: root,
+      env: { ...env, PORT: '0', WORKOS_EMULATOR_PORT: '0', LOCAL_DATA_DIR: embeddedDir, LOG_LEVEL: 'SILENT' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let printed = '';
+    const collect = (chunk: string) => {
+      printed += chunk;
+    };
+    proc.stdout?.setEncoding('utf8').on('data', collect);
+    proc.stderr?.setEncoding('utf8').on('data', collect);
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!printed.includes('Ctrl-C') && proc.exitCode === null && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(printed).toContain('embedded PostgreSQL');
+      const appUrl = printed.match(/App\s+(http:\/\/localhost:\d+)\//)?.[1] ?? '';
+      expect((await fetch(`${appUrl}/health`)).status).toBe(200);
+      if (!proc.pid) throw new Error('not started');
+      process.kill(-proc.pid, 'SIGINT');
+      expect(await exitOf(proc, 15_000)).toBe(0);
+      expect(await portClosed(appUrl)).toBe(true);
+      expect(existsSync(path.join(embeddedDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    } finally {
+      if (proc.pid && proc.exitCode === null) process.kill(-proc.pid, 'SIGKILL');
+      await rm(embeddedDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
