@@ -32,6 +32,12 @@ const shutdown = async () => {
   if (stopping) return;
   stopping = true;
   console.log('  stopping...');
+  // Ctrl-C also reaches the embedded PostgreSQL (same process group), which shuts down at once; a
+  // query still in flight then fails inside the driver. Expected while stopping: note it, go on.
+  const expected = (error: unknown) =>
+    console.log(`  (while stopping) ${error instanceof Error ? error.message : String(error)}`);
+  process.on('uncaughtException', expected);
+  process.on('unhandledRejection', expected);
   await stack.stop();
   process.exit(0);
 };
