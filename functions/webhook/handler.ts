@@ -1,7 +1,7 @@
 import { schemas } from '@app/config';
+import { loadRuntime } from '@app/config/runtime';
 import { createSqs } from '@app/config/sqs';
 import { createWorkOS } from '@app/config/workos';
-import { loadRuntime } from '@app/sync/runtime';
 import { makeWebhookHandler } from '@app/sync/webhook';
 
 // POST /webhooks/workos: verify the signature, validate, enqueue. No VPC, no database.

@@ -1,8 +1,7 @@
-import { loadConfig, schemas } from '@app/config';
-import { resolveSecrets } from '@app/config/secrets';
+import { schemas } from '@app/config';
+import { loadRuntime } from '@app/config/runtime';
 import { workosBaseUrl } from '@app/config/workos-settings';
 import { createDb } from '@app/db';
-import { createTelemetry } from '@app/telemetry';
 import { makeSessions } from './sessions';
 import { makeSessionApi } from './workos-session';
 
@@ -13,8 +12,7 @@ import { makeSessionApi } from './workos-session';
  * refresh sessions stay small; the auth function adds the SDK client (./auth-runtime).
  */
 export async function loadSessionRuntime(service: string) {
-  await resolveSecrets();
-  const config = loadConfig({
+  const { config, logger, metrics } = await loadRuntime(service, {
     WORKOS_API_KEY: schemas.WORKOS_API_KEY,
     WORKOS_CLIENT_ID: schemas.WORKOS_CLIENT_ID,
     WORKOS_API_HOSTNAME: schemas.WORKOS_API_HOSTNAME,
@@ -25,9 +23,7 @@ export async function loadSessionRuntime(service: string) {
     COOKIE_DOMAIN: schemas.COOKIE_DOMAIN,
     ALLOWED_REDIRECT_ORIGINS: schemas.ALLOWED_REDIRECT_ORIGINS,
     APP_ENV: schemas.APP_ENV,
-    LOG_LEVEL: schemas.LOG_LEVEL,
   });
-  const { logger, metrics } = createTelemetry(service, config.LOG_LEVEL);
   // The same timeout and retry budget as createWorkOS gives the SDK client.
   const sessionApi = makeSessionApi({
     baseUrl: workosBaseUrl(config),

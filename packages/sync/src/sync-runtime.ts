@@ -1,8 +1,8 @@
 import { schemas } from '@app/config';
+import { loadRuntime } from '@app/config/runtime';
 import { createWorkOS } from '@app/config/workos';
 import { createDb } from '@app/db';
 import type * as z from 'zod';
-import { loadRuntime } from './runtime';
 
 const syncEnv = {
   DATABASE_URL: schemas.DATABASE_URL,

@@ -1,7 +1,7 @@
-import { loadConfig, schemas } from '@app/config';
-import { resolveSecrets } from '@app/config/secrets';
 import { createTelemetry } from '@app/telemetry';
 import type * as z from 'zod';
+import { loadConfig, schemas } from './index';
+import { resolveSecrets } from './secrets';
 
 const runtimeEnv = { LOG_LEVEL: schemas.LOG_LEVEL };
 
@@ -9,7 +9,7 @@ const runtimeEnv = { LOG_LEVEL: schemas.LOG_LEVEL };
  * The cold start every function shares: secrets from Secrets Manager into the environment (unless
  * `secrets: false`, for code run from a shell, where no Lambda extension serves them), the
  * variables the function names (plus LOG_LEVEL) validated once, then its logs and metrics.
- * No database code here: the webhook function imports this and runs outside the VPC.
+ * No database or WorkOS code here: the webhook function imports this and runs outside the VPC.
  */
 export async function loadRuntime<S extends Record<string, z.ZodType>>(
   service: string,
