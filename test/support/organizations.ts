@@ -1,12 +1,12 @@
 import type { HttpResult } from '@app/http';
 import { makeSyncWorker } from '@app/sync';
 import type { EmulatorOptions } from '@app/workos-emulator';
-import { makeAuthHandler } from '../../../functions/auth/app';
-import { makeOrganizationsHandler } from '../../../functions/organizations/app';
-import { routes } from '../../../infra/routes';
-import { makeRouter } from '../../../packages/local/src/router';
-import { httpEvent, lambdaContext, sqsEvent } from '../../support/events';
-import { REDIRECT_URI, startHarness } from '../auth/harness';
+import { makeAuthHandler } from '../../functions/auth/app';
+import { makeOrganizationsHandler } from '../../functions/organizations/app';
+import { routes } from '../../infra/routes';
+import { makeRouter } from '../../packages/local/src/router';
+import { REDIRECT_URI, startHarness } from './auth';
+import { httpEvent, lambdaContext, sqsEvent } from './events';
 
 export const TENANT_BASE = 'app.example.com';
 export const API_HOST = 'auth.example.com';
