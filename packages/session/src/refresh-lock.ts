@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { type Database, sessionRefreshes } from '@app/db';
-import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 
 /** What spending a refresh token gave: a new sealed session, or why not. */
 export type SpendResult =
@@ -19,22 +19,66 @@ export type RefreshLockOptions = {
   pollMs?: number;
   /** A refresh claimed longer ago than this without a result is taken over. Default 30 s. */
   staleClaimMs?: number;
+  /**
+   * How long a stored result serves late requests holding the old cookie (parallel requests of one
+   * page). After that the old cookie is refused and the row is deleted. Default 30 s.
+   */
+  resultWindowMs?: number;
 };
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+const RESULT_FORMAT = 'v1';
+const RESULT_INFO = 'session-refresh-result';
+
+/**
+ * The stored result is encrypted under a key only a holder of the old refresh token can derive, so
+ * reading the table yields no usable cookie. The row's token hash is bound in as associated data.
+ */
+function resultKey(refreshToken: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', refreshToken, RESULT_FORMAT, RESULT_INFO, 32));
+}
+
+export function encryptResult(sealed: string, refreshToken: string, tokenHash: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', resultKey(refreshToken), iv);
+  cipher.setAAD(Buffer.from(tokenHash));
+  const body = Buffer.concat([cipher.update(sealed, 'utf8'), cipher.final()]);
+  return [RESULT_FORMAT, iv, body, cipher.getAuthTag()]
+    .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
+    .join('.');
+}
+
+export function decryptResult(stored: string, refreshToken: string, tokenHash: string): string | undefined {
+  const [format, iv, body, tag] = stored.split('.');
+  if (format !== RESULT_FORMAT || !iv || !body || !tag) return undefined;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', resultKey(refreshToken), Buffer.from(iv, 'base64url'));
+    decipher.setAAD(Buffer.from(tokenHash));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
+      'utf8',
+    );
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Single-flight refresh across Lambda instances, through the session_refreshes table: the first
  * request to claim a refresh token (a row keyed by its SHA-256) spends it and records the result;
  * any concurrent request holding the same token waits for that result instead of spending the
  * single-use token again. A claim whose holder failed transiently is released; one whose holder
- * died is taken over after `staleClaimMs`.
+ * died is taken over after `staleClaimMs`. A finished row answers for `resultWindowMs` only, then
+ * it is deleted and the old token is refused like any spent refresh token.
  */
 export function makeRefreshLock(options: RefreshLockOptions) {
   const { db } = options;
   const waitMs = options.waitMs ?? 8000;
   const pollMs = options.pollMs ?? 50;
   const staleClaimMs = options.staleClaimMs ?? 30_000;
+  const windowMs = options.resultWindowMs ?? 30_000;
+  const windowInterval = sql`make_interval(secs => ${windowMs / 1000})`;
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   const claim = async (tokenHash: string) =>
@@ -59,7 +103,7 @@ export function makeRefreshLock(options: RefreshLockOptions) {
   ): Promise<SingleFlightResult> {
     const tokenHash = sha256(refreshToken);
     if (!(await claim(tokenHash))) {
-      const joined = await waitForOther(tokenHash);
+      const joined = await waitForOther(tokenHash, refreshToken);
       if (joined !== 'take-over') return joined;
     }
     let result: SpendResult;
@@ -72,14 +116,12 @@ export function makeRefreshLock(options: RefreshLockOptions) {
     if (result.ok) {
       await db
         .update(sessionRefreshes)
-        .set({ sealedSession: result.sealed, completedAt: sql`now()` })
+        .set({
+          sealedResult: encryptResult(result.sealed, refreshToken, tokenHash),
+          completedAt: sql`now()`,
+        })
         .where(eq(sessionRefreshes.tokenHash, tokenHash));
-      // Old rows only serve late requests holding the previous cookie: prune now and then.
-      if (Math.random() < 0.02) {
-        await db
-          .delete(sessionRefreshes)
-          .where(lt(sessionRefreshes.claimedAt, sql`now() - interval '1 day'`));
-      }
+      await prune();
       return { ok: true, sealed: result.sealed, outcome: 'refreshed' };
     }
     if (result.terminal) {
@@ -94,11 +136,42 @@ export function makeRefreshLock(options: RefreshLockOptions) {
     return { ok: false, outcome: 'transient', reason: result.reason };
   }
 
-  async function waitForOther(tokenHash: string): Promise<SingleFlightResult | 'take-over'> {
+  /** Finished rows past their window, and claims abandoned long ago, go. */
+  const prune = () =>
+    db
+      .delete(sessionRefreshes)
+      .where(
+        or(
+          lt(sessionRefreshes.completedAt, sql`now() - ${windowInterval}`),
+          lt(sessionRefreshes.claimedAt, sql`now() - interval '1 day'`),
+        ),
+      );
+
+  async function waitForOther(
+    tokenHash: string,
+    refreshToken: string,
+  ): Promise<SingleFlightResult | 'take-over'> {
     const deadline = Date.now() + waitMs;
     for (;;) {
-      const [row] = await db.select().from(sessionRefreshes).where(eq(sessionRefreshes.tokenHash, tokenHash));
-      if (row?.sealedSession) return { ok: true, sealed: row.sealedSession, outcome: 'joined' };
+      const [row] = await db
+        .select({
+          sealedResult: sessionRefreshes.sealedResult,
+          failureReason: sessionRefreshes.failureReason,
+          claimedAt: sessionRefreshes.claimedAt,
+          expired: sql<boolean>`${sessionRefreshes.completedAt} < now() - ${windowInterval}`,
+        })
+        .from(sessionRefreshes)
+        .where(eq(sessionRefreshes.tokenHash, tokenHash));
+      if (row?.expired) {
+        // The old cookie came back after the window: it is a spent refresh token, nothing more.
+        await prune();
+        return { ok: false, outcome: 'terminal', reason: 'refresh_token_spent' };
+      }
+      if (row?.sealedResult) {
+        const sealed = decryptResult(row.sealedResult, refreshToken, tokenHash);
+        if (sealed) return { ok: true, sealed, outcome: 'joined' };
+        return { ok: false, outcome: 'terminal', reason: 'refresh_result_unreadable' };
+      }
       if (row?.failureReason) return { ok: false, outcome: 'terminal', reason: row.failureReason };
       if (!row) {
         // The winner failed transiently and released the claim: claim it ourselves.
@@ -111,7 +184,7 @@ export function makeRefreshLock(options: RefreshLockOptions) {
           .where(
             and(
               eq(sessionRefreshes.tokenHash, tokenHash),
-              isNull(sessionRefreshes.sealedSession),
+              isNull(sessionRefreshes.sealedResult),
               isNull(sessionRefreshes.failureReason),
               eq(sessionRefreshes.claimedAt, row.claimedAt),
             ),

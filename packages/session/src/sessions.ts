@@ -62,6 +62,8 @@ export type SessionsOptions = {
   refreshPollMs?: number;
   /** A refresh claimed longer ago than this without a result is taken over. Default 30 s. */
   staleClaimMs?: number;
+  /** How long a finished refresh answers requests holding the old cookie. Default 30 s. */
+  refreshResultWindowMs?: number;
   logger?: Logger;
   metrics?: Metrics;
 };
@@ -85,6 +87,7 @@ export function makeSessions(options: SessionsOptions) {
     waitMs: options.refreshWaitMs,
     pollMs: options.refreshPollMs,
     staleClaimMs: options.staleClaimMs,
+    resultWindowMs: options.refreshResultWindowMs,
   });
   const maxAgeSeconds = options.cookie.maxAgeSeconds ?? DEFAULT_MAX_AGE;
   const cookieSettings: CookieSettings = { domain: options.cookie.domain, secure: options.cookie.secure };
