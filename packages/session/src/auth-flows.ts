@@ -1,5 +1,6 @@
 import { type Database, organizationMemberships, organizations } from '@app/db';
 import {
+  fieldIssues,
   type HttpContext,
   HttpError,
   type HttpEvent,
@@ -106,7 +107,7 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
     const parsed = loginQuery.safeParse(event.queryStringParameters ?? {});
     if (!parsed.success) {
       throw httpError('VALIDATION_FAILED', 'Invalid login parameters', {
-        fields: parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.'), message: i.message })),
+        fields: fieldIssues(parsed.error.issues, { root: '(query)' }),
       });
     }
     const q = parsed.data;
@@ -389,11 +390,7 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
     const parsed = switchBody.safeParse(context.body);
     if (!parsed.success) {
       throw httpError('VALIDATION_FAILED', 'Invalid body', {
-        fields: parsed.error.issues.flatMap((i) =>
-          i.code === 'unrecognized_keys'
-            ? i.keys.map((key) => ({ field: key, message: 'unknown field' }))
-            : [{ field: i.path.map(String).join('.') || '(body)', message: i.message }],
-        ),
+        fields: fieldIssues(parsed.error.issues),
       });
     }
     const session = sessionOf(context);
