@@ -221,7 +221,8 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
     }
   }
 
-  async function handleCallback(event: HttpEvent, context: HttpContext): Promise<HttpResult> {
+  /** The callback's own checks: state sealed by us, this browser's verifier, a code. */
+  async function checkCallback(event: HttpEvent, context: HttpContext) {
     const q = event.queryStringParameters ?? {};
     const state = await openFlow(q.state, 'state', password, now());
     const verifierName = state ? `${PKCE_COOKIE_PREFIX}${state.nonce}` : undefined;
@@ -238,57 +239,74 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
       });
     }
     if (!q.code) throw httpError('INVALID_CODE', 'The sign-in code is missing', { cookies: clearVerifier });
+    return { state, code: q.code, codeVerifier: verifier.codeVerifier, clearVerifier };
+  }
 
+  async function handleCallback(event: HttpEvent, context: HttpContext): Promise<HttpResult> {
+    const { state, code, codeVerifier, clearVerifier } = await checkCallback(event, context);
     let auth: AuthenticationResponse;
     try {
       auth = await workos.userManagement.authenticateWithCode({
         clientId,
-        code: q.code,
-        codeVerifier: verifier.codeVerifier,
+        code,
+        codeVerifier,
         ipAddress: event.requestContext?.http?.sourceIp,
         userAgent: event.headers?.['user-agent'],
         session: sealOptions,
       });
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
+      const errorCode = (error as { code?: unknown }).code;
       const status = (error as { status?: unknown }).status;
-      if (code === 'organization_selection_required') {
-        const pending = (
-          error as {
-            rawData?: {
-              pending_authentication_token?: string;
-              organizations?: { id: string; name: string }[];
-              user?: { email?: string };
-            };
-          }
-        ).rawData;
-        const token = pending?.pending_authentication_token;
-        const orgs = pending?.organizations ?? [];
-        if (!token) throw exchangeError(error, 'INVALID_CODE');
-        if (state.organizationId && orgs.some((o) => o.id === state.organizationId)) {
-          try {
-            auth = await workos.userManagement.authenticateWithOrganizationSelection({
-              clientId,
-              pendingAuthenticationToken: token,
-              organizationId: state.organizationId,
-              session: sealOptions,
-            });
-          } catch (selectionError) {
-            const mapped = exchangeError(selectionError, 'INVALID_CODE');
-            throw httpError(mapped.code, mapped.message, { cookies: clearVerifier });
-          }
-          return complete(auth, state.returnTo, clearVerifier, 302);
-        }
-        return choicePage(token, orgs, state.returnTo, pending?.user?.email, clearVerifier);
+      if (errorCode === 'organization_selection_required') {
+        return organizationSelection(error, state, clearVerifier);
       }
-      if (status === 403 && typeof code === 'string' && code) {
+      if (status === 403 && typeof errorCode === 'string' && errorCode) {
         // WorkOS needs the user to do something first (verify email, MFA, SSO...): start over with the code.
-        const params = new URLSearchParams({ error: code, returnTo: state.returnTo });
-        callbackFailed(code);
+        const params = new URLSearchParams({ error: errorCode, returnTo: state.returnTo });
+        callbackFailed(errorCode);
         return redirect(`/auth/login?${params}`, { cookies: clearVerifier });
       }
       const mapped = exchangeError(error, 'INVALID_CODE');
       throw httpError(mapped.code, mapped.message, { cookies: clearVerifier, headers: mapped.headers ?? {} });
+    }
+    return complete(auth, state.returnTo, clearVerifier, 302);
+  }
+
+  /**
+   * WorkOS answered organization_selection_required: complete at once when the login named one of the
+   * user's organizations, else show the choice page.
+   */
+  async function organizationSelection(
+    error: unknown,
+    state: { organizationId?: string | undefined; returnTo: string },
+    clearVerifier: string[],
+  ): Promise<HttpResult> {
+    const pending = (
+      error as {
+        rawData?: {
+          pending_authentication_token?: string;
+          organizations?: { id: string; name: string }[];
+          user?: { email?: string };
+        };
+      }
+    ).rawData;
+    const token = pending?.pending_authentication_token;
+    const orgs = pending?.organizations ?? [];
+    if (!token) throw exchangeError(error, 'INVALID_CODE');
+    if (!state.organizationId || !orgs.some((o) => o.id === state.organizationId)) {
+      return choicePage(token, orgs, state.returnTo, pending?.user?.email, clearVerifier);
+    }
+    let auth: AuthenticationResponse;
+    try {
+      auth = await workos.userManagement.authenticateWithOrganizationSelection({
+        clientId,
+        pendingAuthenticationToken: token,
+        organizationId: state.organizationId,
+        session: sealOptions,
+      });
+    } catch (selectionError) {
+      const mapped = exchangeError(selectionError, 'INVALID_CODE');
+      throw httpError(mapped.code, mapped.message, { cookies: clearVerifier });
     }
     return complete(auth, state.returnTo, clearVerifier, 302);
   }
