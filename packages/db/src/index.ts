@@ -7,4 +7,5 @@ export {
   type Sql,
 } from './client';
 export * from './schema';
+export { isDatabaseUnavailable } from './unavailable';
 export * from './upserts';
