@@ -9,19 +9,23 @@
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && unavailable(code)) return true;
+    if (typeof code === 'string' && unavailable(code, 'query' in e)) return true;
     e = (e as { cause?: unknown }).cause;
   }
   return false;
 }
 
+// postgres.js's own codes.
 const clientCodes = new Set([
-  // postgres.js
   'CONNECTION_CLOSED',
   'CONNECTION_DESTROYED',
   'CONNECTION_ENDED',
   'CONNECT_TIMEOUT',
-  // node sockets
+]);
+
+// Socket errors count only when postgres.js attached them to a query (it sets `query` on the error):
+// the same codes from a WorkOS or SQS call are not the database's.
+const socketCodes = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'EPIPE',
@@ -41,7 +45,9 @@ const serverCodes = new Set([
   '40P01', // deadlock_detected: likewise
 ]);
 
-function unavailable(code: string) {
-  // Class 08: connection exception.
-  return clientCodes.has(code) || serverCodes.has(code) || code.startsWith('08');
+function unavailable(code: string, fromQuery: boolean) {
+  if (clientCodes.has(code) || serverCodes.has(code)) return true;
+  if (fromQuery && socketCodes.has(code)) return true;
+  // Class 08: connection exception (SQLSTATE codes are five characters).
+  return code.length === 5 && code.startsWith('08');
 }
