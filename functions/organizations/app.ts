@@ -1,5 +1,5 @@
 import type { Database } from '@app/db';
-import { type HttpResult, httpError, httpHandler, jsonBody, ok } from '@app/http';
+import { httpHandler, jsonBody, ok, type RouteHandler, routeHandlers } from '@app/http';
 import {
   makeOrganizations,
   organizationDetail,
@@ -16,7 +16,7 @@ import {
   sessionOf,
 } from '@app/session';
 import type { Logger } from '@app/telemetry';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
 export type OrganizationsHandlerDeps = {
   sessions: Sessions;
@@ -35,7 +35,7 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
   const signedIn = requireSession(deps);
   const member = requireOrganization({ db, select: organizationSelector(deps.tenantBaseDomain) });
 
-  const routes: Record<string, (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>> = {
+  const handlers: Record<RouteKeyOf<'organizations'>, RouteHandler> = {
     'GET /organizations': httpHandler(
       async (_event, context) => ok(await orgs.listFor(sessionOf(context).user.id)),
       base,
@@ -64,10 +64,5 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
       .use(signedIn)
       .use(member),
   };
-  const notFound = httpHandler(async () => {
-    throw httpError('NOT_FOUND', 'No such route');
-  }, base);
-
-  return (event: APIGatewayProxyEventV2, context: Context) =>
-    (routes[event.routeKey] ?? notFound)(event, context);
+  return routeHandlers(routeKeysOf('organizations'), handlers, base);
 }
