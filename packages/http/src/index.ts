@@ -1,3 +1,4 @@
 export * from './errors';
 export * from './middleware';
+export * from './origin';
 export * from './responses';
