@@ -1,15 +1,18 @@
 import type { Database } from '@app/db';
-import { type HttpResult, httpError, httpHandler, jsonBody, ok, requireAppOrigin } from '@app/http';
+import { httpHandler, jsonBody, ok, type RouteHandler, requireAppOrigin, routeHandlers } from '@app/http';
 import { makeProfile, parseProfilePatch, requireSession, type Sessions, sessionOf } from '@app/session';
 import type { Logger } from '@app/telemetry';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
 export type MeHandlerDeps = {
   sessions: Sessions;
   db: Database;
   hsts: boolean;
-  /** ALLOWED_REDIRECT_ORIGINS: the app's origins, the only ones allowed to change state. */
-  allowedRedirectOrigins: readonly string[];
+  /**
+   * ALLOWED_REDIRECT_ORIGINS: the app's origins, allowed to change state along with this API's own
+   * host and tenant subdomains (none when unset).
+   */
+  allowedRedirectOrigins?: readonly string[];
   tenantBaseDomain?: string | undefined;
   logger?: Logger;
 };
@@ -21,11 +24,11 @@ export function makeMeHandler(deps: MeHandlerDeps) {
   const base = { hsts, ...(logger ? { logger } : {}) };
   const signedIn = requireSession(deps);
   const appOrigin = requireAppOrigin({
-    origins: deps.allowedRedirectOrigins,
+    origins: deps.allowedRedirectOrigins ?? [],
     tenantBaseDomain: deps.tenantBaseDomain,
   });
 
-  const routes: Record<string, (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>> = {
+  const handlers: Record<RouteKeyOf<'me'>, RouteHandler> = {
     'GET /me': httpHandler(async (_event, context) => ok(await profile.me(sessionOf(context))), base).use(
       signedIn,
     ),
@@ -39,10 +42,5 @@ export function makeMeHandler(deps: MeHandlerDeps) {
       .use(signedIn),
     'GET /health': httpHandler(async () => ok({ status: 'ok' }), base),
   };
-  const notFound = httpHandler(async () => {
-    throw httpError('NOT_FOUND', 'No such route');
-  }, base);
-
-  return (event: APIGatewayProxyEventV2, context: Context) =>
-    (routes[event.routeKey] ?? notFound)(event, context);
+  return routeHandlers(routeKeysOf('me'), handlers, base);
 }

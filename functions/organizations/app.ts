@@ -1,5 +1,5 @@
 import type { Database } from '@app/db';
-import { type HttpResult, httpError, httpHandler, jsonBody, ok, requireAppOrigin } from '@app/http';
+import { httpHandler, jsonBody, ok, type RouteHandler, requireAppOrigin, routeHandlers } from '@app/http';
 import {
   makeOrganizations,
   organizationDetail,
@@ -16,14 +16,17 @@ import {
   sessionOf,
 } from '@app/session';
 import type { Logger } from '@app/telemetry';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
 export type OrganizationsHandlerDeps = {
   sessions: Sessions;
   db: Database;
   hsts: boolean;
-  /** ALLOWED_REDIRECT_ORIGINS: the app's origins, the only ones allowed to change state. */
-  allowedRedirectOrigins: readonly string[];
+  /**
+   * ALLOWED_REDIRECT_ORIGINS: the app's origins, allowed to change state along with this API's own
+   * host and tenant subdomains (none when unset).
+   */
+  allowedRedirectOrigins?: readonly string[];
   /** TENANT_BASE_DOMAIN: on `<slug>.<base>` only that organization can be addressed. */
   tenantBaseDomain?: string | undefined;
   logger?: Logger;
@@ -36,12 +39,12 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
   const base = { hsts, ...(logger ? { logger } : {}) };
   const signedIn = requireSession(deps);
   const appOrigin = requireAppOrigin({
-    origins: deps.allowedRedirectOrigins,
+    origins: deps.allowedRedirectOrigins ?? [],
     tenantBaseDomain: deps.tenantBaseDomain,
   });
   const member = requireOrganization({ db, select: organizationSelector(deps.tenantBaseDomain) });
 
-  const routes: Record<string, (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>> = {
+  const handlers: Record<RouteKeyOf<'organizations'>, RouteHandler> = {
     'GET /organizations': httpHandler(
       async (_event, context) => ok(await orgs.listFor(sessionOf(context).user.id)),
       base,
@@ -71,10 +74,5 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
       .use(signedIn)
       .use(member),
   };
-  const notFound = httpHandler(async () => {
-    throw httpError('NOT_FOUND', 'No such route');
-  }, base);
-
-  return (event: APIGatewayProxyEventV2, context: Context) =>
-    (routes[event.routeKey] ?? notFound)(event, context);
+  return routeHandlers(routeKeysOf('organizations'), handlers, base);
 }

@@ -6,5 +6,6 @@ export {
   preparedByDefault,
   type Sql,
 } from './client';
+export * from './invitations';
 export * from './schema';
 export * from './upserts';

@@ -181,3 +181,31 @@ export const sessionRefreshes = pgTable(
   },
   (t) => [index('session_refreshes_claimed_at_idx').on(t.claimedAt)],
 );
+
+/**
+ * WorkOS invitations to an organization, mirrored from invitation.* events and from the management
+ * routes (WorkOS stays the source of truth). Keyed by the WorkOS id; the organization is named by
+ * its WorkOS id, so an invitation can arrive before its organization. Never holds the token.
+ */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: id(),
+    workosInvitationId: text('workos_invitation_id').notNull().unique(),
+    workosOrgId: text('workos_org_id'),
+    email: text('email').notNull(),
+    // pending | accepted | revoked | expired (WorkOS `state`)
+    state: text('state').notNull(),
+    roleSlug: text('role_slug'),
+    inviterWorkosUserId: text('inviter_workos_user_id'),
+    acceptedWorkosUserId: text('accepted_workos_user_id'),
+    expiresAt: ts('expires_at').notNull(),
+    acceptedAt: ts('accepted_at'),
+    revokedAt: ts('revoked_at'),
+    workosCreatedAt: ts('workos_created_at').notNull(),
+    workosUpdatedAt: ts('workos_updated_at').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('invitations_workos_org_id_state_idx').on(t.workosOrgId, t.state)],
+);

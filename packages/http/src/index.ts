@@ -2,3 +2,4 @@ export * from './errors';
 export * from './middleware';
 export * from './origin';
 export * from './responses';
+export * from './routing';
