@@ -1,4 +1,4 @@
-import { type Database, organizationMemberships, organizations } from '@app/db';
+import { type Database, organizationMemberships, organizations, revokedSessions } from '@app/db';
 import {
   type HttpContext,
   HttpError,
@@ -366,11 +366,30 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
     }
   }
 
+  /**
+   * Ends the session on the server before the browser is sent anywhere: WorkOS revokes it (its
+   * refresh token stops working) and the local revocation table refuses its cookie at once, on
+   * every instance, although its access token is unexpired. WorkOS unreachable still revokes
+   * locally (the session.revoked event or the logout URL end it at WorkOS later).
+   */
+  async function revoke(sessionId: string, workosUserId: string) {
+    await db.insert(revokedSessions).values({ sessionId, workosUserId }).onConflictDoNothing();
+    try {
+      await workos.userManagement.revokeSession({ sessionId });
+    } catch (error) {
+      logger?.warn('WorkOS session revoke failed; revoked locally', {
+        userId: workosUserId,
+        error: (error as Error).name,
+      });
+    }
+  }
+
   /** POST /auth/logout: works with an expired or missing session. */
   async function logout(event: HttpEvent, context: HttpContext): Promise<HttpResult> {
     const query = event.queryStringParameters ?? {};
     const returnTo = sanitizeReturnTo(query.returnTo, allowed);
     const facts = await sessions.peek(context.cookies[sessions.cookieName]);
+    if (facts) await revoke(facts.sessionId, facts.workosUserId);
     const absoluteReturn = /^https?:\/\//.test(returnTo) ? returnTo : undefined;
     const location = facts
       ? workos.userManagement.getLogoutUrl({
