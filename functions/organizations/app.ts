@@ -1,5 +1,5 @@
 import type { Database } from '@app/db';
-import { httpHandler, jsonBody, ok, type RouteHandler, routeHandlers } from '@app/http';
+import { httpHandler, jsonBody, ok, type RouteHandler, requireAppOrigin, routeHandlers } from '@app/http';
 import {
   makeOrganizations,
   organizationDetail,
@@ -22,6 +22,11 @@ export type OrganizationsHandlerDeps = {
   sessions: Sessions;
   db: Database;
   hsts: boolean;
+  /**
+   * ALLOWED_REDIRECT_ORIGINS: the app's origins, allowed to change state along with this API's own
+   * host and tenant subdomains (none when unset).
+   */
+  allowedRedirectOrigins?: readonly string[];
   /** TENANT_BASE_DOMAIN: on `<slug>.<base>` only that organization can be addressed. */
   tenantBaseDomain?: string | undefined;
   logger?: Logger;
@@ -33,6 +38,10 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
   const orgs = makeOrganizations({ db });
   const base = { hsts, ...(logger ? { logger } : {}) };
   const signedIn = requireSession(deps);
+  const appOrigin = requireAppOrigin({
+    origins: deps.allowedRedirectOrigins ?? [],
+    tenantBaseDomain: deps.tenantBaseDomain,
+  });
   const member = requireOrganization({ db, select: organizationSelector(deps.tenantBaseDomain) });
 
   const handlers: Record<RouteKeyOf<'organizations'>, RouteHandler> = {
@@ -53,10 +62,11 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
       logger?.info('organization updated', { organizationId: updated.id, fields: Object.keys(patch) });
       return ok(updated);
     }, base)
+      .use(appOrigin)
+      .use(jsonBody({ maxBytes: 32 * 1024 }))
       .use(signedIn)
       .use(member)
-      .use(requireRole('ADMIN', 'OWNER'))
-      .use(jsonBody({ maxBytes: 32 * 1024 })),
+      .use(requireRole('ADMIN', 'OWNER')),
     'GET /organizations/{slug}/members': httpHandler(async (event, context) => {
       const { organization } = organizationOf(context);
       return ok(await orgs.members(organization.id, parseMembersQuery(event.queryStringParameters)));

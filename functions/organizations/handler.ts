@@ -1,9 +1,7 @@
-import { loadConfig, schemas } from '@app/config';
 import { loadSessionRuntime } from '@app/session/runtime';
 import { makeOrganizationsHandler } from './app';
 
 // Built once per cold start; a warm container reuses the database connection and the cached JWKS.
 const runtime = await loadSessionRuntime('organizations');
-const { TENANT_BASE_DOMAIN } = loadConfig({ TENANT_BASE_DOMAIN: schemas.TENANT_BASE_DOMAIN });
 
-export const handler = makeOrganizationsHandler({ ...runtime, tenantBaseDomain: TENANT_BASE_DOMAIN });
+export const handler = makeOrganizationsHandler(runtime);
