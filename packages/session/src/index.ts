@@ -13,6 +13,7 @@ export {
   type RequestOrganization,
   type RequestSession,
   requireOrganization,
+  requirePermission,
   requireRole,
   requireSession,
   type SessionContext,
@@ -39,6 +40,7 @@ export {
   type Sessions,
   type SessionsOptions,
 } from './sessions';
+export { type OrganizationSnapshot, recordOrganization } from './sign-in-sync';
 export {
   type AuthenticateResult,
   makeSessionApi,
