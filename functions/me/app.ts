@@ -1,8 +1,8 @@
 import type { Database } from '@app/db';
-import { type HttpResult, httpError, httpHandler, jsonBody, ok } from '@app/http';
+import { httpHandler, jsonBody, ok, type RouteHandler, routeHandlers } from '@app/http';
 import { makeProfile, parseProfilePatch, requireSession, type Sessions, sessionOf } from '@app/session';
 import type { Logger } from '@app/telemetry';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
 export type MeHandlerDeps = { sessions: Sessions; db: Database; hsts: boolean; logger?: Logger };
 
@@ -13,7 +13,7 @@ export function makeMeHandler(deps: MeHandlerDeps) {
   const base = { hsts, ...(logger ? { logger } : {}) };
   const signedIn = requireSession(deps);
 
-  const routes: Record<string, (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>> = {
+  const handlers: Record<RouteKeyOf<'me'>, RouteHandler> = {
     'GET /me': httpHandler(async (_event, context) => ok(await profile.me(sessionOf(context))), base).use(
       signedIn,
     ),
@@ -26,10 +26,5 @@ export function makeMeHandler(deps: MeHandlerDeps) {
       .use(jsonBody({ maxBytes: 32 * 1024 })),
     'GET /health': httpHandler(async () => ok({ status: 'ok' }), base),
   };
-  const notFound = httpHandler(async () => {
-    throw httpError('NOT_FOUND', 'No such route');
-  }, base);
-
-  return (event: APIGatewayProxyEventV2, context: Context) =>
-    (routes[event.routeKey] ?? notFound)(event, context);
+  return routeHandlers(routeKeysOf('me'), handlers, base);
 }

@@ -1,5 +1,13 @@
 import type { Database } from '@app/db';
-import { type HttpResult, httpError, httpHandler, jsonBody, ok } from '@app/http';
+import {
+  type HttpEvent,
+  httpError,
+  httpHandler,
+  jsonBody,
+  ok,
+  type RouteHandler,
+  routeHandlers,
+} from '@app/http';
 import {
   changeRoleBody,
   createOrganizationBody,
@@ -24,7 +32,7 @@ import {
   sessionOf,
 } from '@app/session';
 import type { Logger } from '@app/telemetry';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
 export type OrganizationsHandlerDeps = {
   sessions: Sessions;
@@ -37,7 +45,7 @@ export type OrganizationsHandlerDeps = {
   logger?: Logger;
 };
 
-const param = (event: APIGatewayProxyEventV2, name: string) => {
+const param = (event: HttpEvent, name: string) => {
   const value = event.pathParameters?.[name];
   if (!value) throw httpError('NOT_FOUND', 'No such resource');
   return value;
@@ -59,7 +67,7 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
     allow: (event, session) => event.pathParameters?.userId === session.workosUserId,
   });
 
-  const routes: Record<string, (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>> = {
+  const handlers: Record<RouteKeyOf<'organizations'>, RouteHandler> = {
     'GET /organizations': httpHandler(
       async (_event, context) => ok(await orgs.listFor(sessionOf(context).user.id)),
       base,
@@ -155,10 +163,5 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
       .use(member)
       .use(canRead),
   };
-  const notFound = httpHandler(async () => {
-    throw httpError('NOT_FOUND', 'No such route');
-  }, base);
-
-  return (event: APIGatewayProxyEventV2, context: Context) =>
-    (routes[event.routeKey] ?? notFound)(event, context);
+  return routeHandlers(routeKeysOf('organizations'), handlers, base);
 }

@@ -162,15 +162,18 @@ export const revokedSessions = pgTable('revoked_sessions', {
 
 /**
  * Single-flight refresh across Lambda instances: the first instance to insert the row for a
- * refresh token (keyed by its SHA-256) refreshes it at WorkOS and stores the sealed result; the
- * others wait for that result instead of spending the single-use refresh token again.
+ * refresh token (keyed by its SHA-256) refreshes it at WorkOS and stores the result, encrypted
+ * under a key derived from that refresh token; the others wait for that result instead of spending
+ * the single-use refresh token again. A result is honoured for a short window, then deleted.
  */
 export const sessionRefreshes = pgTable(
   'session_refreshes',
   {
     tokenHash: text('token_hash').primaryKey(),
-    // The new sealed session (already encrypted with SESSION_SECRET), or null while in flight.
+    // No longer written (it held the new cookie in the clear); kept until the next contract step.
     sealedSession: text('sealed_session'),
+    // The new sealed session, AES-256-GCM under an HKDF key of the old refresh token; null while in flight.
+    sealedResult: text('sealed_result'),
     // Set when the refresh failed terminally (e.g. invalid_grant) so waiters fail the same way.
     failureReason: text('failure_reason'),
     claimedAt: ts('claimed_at').notNull().defaultNow(),

@@ -1,3 +1,4 @@
 export * from './errors';
 export * from './middleware';
 export * from './responses';
+export * from './routing';
