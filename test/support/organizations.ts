@@ -51,14 +51,15 @@ export type Request = {
  * API Gateway would. Everything the emulator recorded reaches the database through the real sync
  * worker (as webhooks would deliver it).
  */
-export async function startOrgHarness() {
-  const h = await startHarness({ emulator: { seed: orgSeed } });
+export async function startOrgHarness(options: { seed?: EmulatorOptions['seed'] } = {}) {
+  const h = await startHarness({ emulator: { seed: options.seed ?? orgSeed } });
   const deps = {
     sessions: h.main.sessions,
     db: h.db,
     hsts: true,
     tenantBaseDomain: TENANT_BASE,
     allowedRedirectOrigins: ['https://app.example.com'],
+    workos: async () => h.main.workos,
   };
   const organizations = makeOrganizationsHandler(deps);
   const auth = makeAuthHandler({
