@@ -107,7 +107,7 @@ export async function startHarness(
       allowedRedirectOrigins: [APP_ORIGIN],
       hsts: true,
     });
-    const meHandler = makeMeHandler({ sessions, db, hsts: true });
+    const meHandler = makeMeHandler({ sessions, db, hsts: true, allowedRedirectOrigins: [APP_ORIGIN] });
     const call =
       (
         handler: (
@@ -116,7 +116,7 @@ export async function startHarness(
         ) => Promise<HttpResult>,
       ) =>
       (input: HttpEventInput) =>
-        handler(httpEvent(input), lambdaContext());
+        handler(httpEvent(asBrowserOfTheApp(input)), lambdaContext());
     return { workos, sessions, auth: call(authHandler), me: call(meHandler) };
   }
 
@@ -152,6 +152,17 @@ export async function startHarness(
   }
 
   return { t, db: t.db, emulator, instance, main, newWorkOS, newSessionApi, startLogin, signIn, stop };
+}
+
+/**
+ * A state-changing request from the app's own page, as a browser sends it (with Origin), unless the
+ * test names its own `origin` header ('' for none).
+ */
+function asBrowserOfTheApp(input: HttpEventInput): HttpEventInput {
+  const method = (input.method ?? 'GET').toUpperCase();
+  if (method === 'GET' || Object.keys(input.headers ?? {}).some((k) => k.toLowerCase() === 'origin'))
+    return input;
+  return { ...input, headers: { origin: APP_ORIGIN, ...input.headers } };
 }
 
 /** The `name=value` part of the first Set-Cookie whose name starts with `prefix`. */

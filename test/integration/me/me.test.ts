@@ -289,7 +289,12 @@ describe('PATCH /me', () => {
   });
 
   it('needs a session', async () => {
-    const res = await h.main.me({ method: 'PATCH', path: '/me', body: '{"bio":"x"}' });
+    const res = await h.main.me({
+      method: 'PATCH',
+      path: '/me',
+      headers: { 'content-type': 'application/json' },
+      body: '{"bio":"x"}',
+    });
     expect(res.statusCode).toBe(401);
   });
 });
