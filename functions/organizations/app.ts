@@ -3,11 +3,13 @@ import {
   type HttpEvent,
   httpError,
   httpHandler,
+  json,
   jsonBody,
   ok,
   type RouteHandler,
   routeHandlers,
 } from '@app/http';
+import { openApiDocument } from '@app/openapi';
 import {
   changeRoleBody,
   createOrganizationBody,
@@ -162,6 +164,10 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
       .use(signedIn)
       .use(member)
       .use(canRead),
+    'GET /openapi.json': httpHandler(
+      async () => json(200, openApiDocument(), { headers: { 'cache-control': 'public, max-age=300' } }),
+      base,
+    ),
   };
   return routeHandlers(routeKeysOf('organizations'), handlers, base);
 }

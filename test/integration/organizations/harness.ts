@@ -6,6 +6,7 @@ import { makeOrganizationsHandler } from '../../../functions/organizations/app';
 import { routes } from '../../../infra/routes';
 import { makeRouter } from '../../../packages/local/src/router';
 import { httpEvent, lambdaContext, sqsEvent } from '../../support/events';
+import { assertDocumented } from '../../support/openapi';
 import { REDIRECT_URI, startHarness } from '../auth/harness';
 
 export const TENANT_BASE = 'app.example.com';
@@ -108,7 +109,9 @@ export async function startOrgHarness(options: { seed?: EmulatorOptions['seed'] 
           }),
     });
     if (Object.keys(match.pathParameters).length === 0) delete event.pathParameters;
-    return handler(event, lambdaContext());
+    const res = await handler(event, lambdaContext());
+    assertDocumented(match.routeKey, res);
+    return res;
   }
 
   /** Signs in scoped to an organization (a user in several gets no choice page that way). */
