@@ -7,6 +7,7 @@ import {
   jsonBody,
   ok,
   type RouteHandler,
+  requireAppOrigin,
   routeHandlers,
 } from '@app/http';
 import { openApiDocument } from '@app/openapi';
@@ -40,6 +41,11 @@ export type OrganizationsHandlerDeps = {
   sessions: Sessions;
   db: Database;
   hsts: boolean;
+  /**
+   * ALLOWED_REDIRECT_ORIGINS: the app's origins, allowed to change state along with this API's own
+   * host and tenant subdomains (none when unset).
+   */
+  allowedRedirectOrigins?: readonly string[];
   /** TENANT_BASE_DOMAIN: on `<slug>.<base>` only that organization can be addressed. */
   tenantBaseDomain?: string | undefined;
   /** The WorkOS client for management calls, built on first use (reads never load the SDK). */
@@ -60,6 +66,10 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
   const manage = makeManagement({ db, workos: deps.workos, ...(logger ? { logger } : {}) });
   const base = { hsts, ...(logger ? { logger } : {}) };
   const signedIn = requireSession(deps);
+  const appOrigin = requireAppOrigin({
+    origins: deps.allowedRedirectOrigins ?? [],
+    tenantBaseDomain: deps.tenantBaseDomain,
+  });
   const member = requireOrganization({ db, select: organizationSelector(deps.tenantBaseDomain) });
   const body = jsonBody({ maxBytes: 16 * 1024 });
   const canManage = requirePermission(PERMISSIONS.membersWrite);
@@ -78,6 +88,7 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
       const input = parseBody(createOrganizationBody, context.body);
       return ok(await manage.createOrganization(sessionOf(context), input), { status: 201 });
     }, base)
+      .use(appOrigin)
       .use(signedIn)
       .use(body),
     'GET /organizations/{slug}': httpHandler(async (_event, context) => {
@@ -93,10 +104,11 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
       logger?.info('organization updated', { organizationId: updated.id, fields: Object.keys(patch) });
       return ok(updated);
     }, base)
+      .use(appOrigin)
+      .use(jsonBody({ maxBytes: 32 * 1024 }))
       .use(signedIn)
       .use(member)
-      .use(requireRole('ADMIN', 'OWNER'))
-      .use(jsonBody({ maxBytes: 32 * 1024 })),
+      .use(requireRole('ADMIN', 'OWNER')),
     'GET /organizations/{slug}/members': httpHandler(async (event, context) => {
       const { organization } = organizationOf(context);
       return ok(await orgs.members(organization.id, parseMembersQuery(event.queryStringParameters)));
@@ -114,6 +126,7 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
         ),
       base,
     )
+      .use(appOrigin)
       .use(signedIn)
       .use(member)
       .use(canManage)
@@ -123,6 +136,7 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
         ok(await manage.removeMember(organizationOf(context), param(event, 'userId'))),
       base,
     )
+      .use(appOrigin)
       .use(signedIn)
       .use(member)
       .use(canRemove),
@@ -137,6 +151,7 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
       const input = parseBody(inviteBody, context.body);
       return ok(await manage.invite(organizationOf(context), sessionOf(context), input), { status: 201 });
     }, base)
+      .use(appOrigin)
       .use(signedIn)
       .use(member)
       .use(canManage)
@@ -146,6 +161,7 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
         ok(await manage.revokeInvitation(organizationOf(context), param(event, 'id'))),
       base,
     )
+      .use(appOrigin)
       .use(signedIn)
       .use(member)
       .use(canManage),
@@ -154,6 +170,7 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
         ok(await manage.resendInvitation(organizationOf(context), param(event, 'id'))),
       base,
     )
+      .use(appOrigin)
       .use(signedIn)
       .use(member)
       .use(canManage),

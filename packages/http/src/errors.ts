@@ -8,6 +8,7 @@ export const errorCodes = {
   INVALID_SIGNATURE: 401,
   FORBIDDEN: 403,
   NO_ORGANIZATION: 403,
+  ORIGIN_REFUSED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
@@ -25,6 +26,7 @@ export const errorCodes = {
   INTERNAL_ERROR: 500,
   UPSTREAM_UNAVAILABLE: 503,
   QUEUE_UNAVAILABLE: 503,
+  DATABASE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -2,10 +2,12 @@ export { loginQuery, selectOrganizationForm, switchBody } from './auth-schemas';
 export {
   type CookieSettings,
   clearCookie,
+  HOST_SESSION_COOKIE,
   PENDING_COOKIE,
   PKCE_COOKIE_PREFIX,
   SESSION_COOKIE,
   serializeCookie,
+  sessionCookieName,
 } from './cookies';
 export { type AccessTokenClaims, decodeClaims } from './jwt';
 export {

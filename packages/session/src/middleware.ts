@@ -13,7 +13,6 @@ import { ctx, type HttpContext, type HttpEvent, type HttpMiddleware, httpError }
 import type { Logger } from '@app/telemetry';
 import type { Context } from 'aws-lambda';
 import { and, eq, sql } from 'drizzle-orm';
-import { SESSION_COOKIE } from './cookies';
 import type { SessionFacts, Sessions } from './sessions';
 
 /** The signed-in caller, as requireSession puts it on the context. */
@@ -51,7 +50,7 @@ export function organizationOf(context: Context): RequestOrganization {
 }
 
 /**
- * Requires a signed-in caller. Verifies the `wos-session` cookie (refreshing it when expired or
+ * Requires a signed-in caller. Verifies the session cookie (refreshing it when expired or
  * close to it, single-flight across instances), then reads the local user and whether the session
  * was revoked in one query. Fails with:
  * - 401 UNAUTHORIZED: no cookie; session ended (refresh refused, revoked, user deactivated or unknown)
@@ -79,7 +78,7 @@ export function requireSession(options: {
   return {
     before: async (request) => {
       const context = ctx(request.context) as SessionContext;
-      const auth = await sessions.authenticate(context.cookies?.[SESSION_COOKIE]);
+      const auth = await sessions.authenticate(context.cookies?.[sessions.cookieName]);
       const [row] = await userAndRevocation.execute({
         sessionId: auth.facts.sessionId,
         workosUserId: auth.facts.workosUserId,
@@ -103,7 +102,7 @@ export function requireSession(options: {
       const response = request.response;
       if (!session?.setCookie || !response) return;
       const cookies = response.cookies ?? [];
-      if (cookies.some((c) => c.startsWith(`${SESSION_COOKIE}=`))) return;
+      if (cookies.some((c) => c.startsWith(`${sessions.cookieName}=`))) return;
       response.cookies = [...cookies, session.setCookie];
     },
   };

@@ -2,8 +2,8 @@ import { invitations, organizationMemberships, organizations, processedEvents, u
 import type { EmulatorOptions } from '@app/workos-emulator';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bodyOf } from '../auth/harness';
-import { type OrgHarness, startOrgHarness } from './harness';
+import { bodyOf } from '../../support/auth';
+import { type OrgHarness, startOrgHarness } from '../../support/organizations';
 
 /** Acme has one admin (so the last-admin rule can bite); the member is admin of Globex. */
 const seed: EmulatorOptions['seed'] = {

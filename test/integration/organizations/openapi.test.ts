@@ -4,7 +4,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeKey, routes } from '../../../infra/routes';
 import { assertDocumented } from '../../support/openapi';
-import { type OrgHarness, startOrgHarness } from './harness';
+import { type OrgHarness, startOrgHarness } from '../../support/organizations';
 
 let h: OrgHarness;
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
-const root = path.resolve(import.meta.dirname, '../../..');
+const root = path.resolve(import.meta.dirname, '../..');
 
 /**
  * The npm packages an entry file's bundle pulls in (esbuild metafile, nothing written to disk).

@@ -1,12 +1,12 @@
 import type { HttpResult } from '@app/http';
 import { makeSessionApi, makeSessions, SESSION_COOKIE, type SessionsOptions } from '@app/session';
 import { type EmulatorOptions, startEmulator } from '@app/workos-emulator';
-import { makeAuthHandler } from '../../../functions/auth/app';
-import { makeMeHandler } from '../../../functions/me/app';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { type HttpEventInput, httpEvent, lambdaContext } from '../../support/events';
-import { assertDocumented } from '../../support/openapi';
-import { emulatorWorkOS } from '../../support/workos';
+import { makeAuthHandler } from '../../functions/auth/app';
+import { makeMeHandler } from '../../functions/me/app';
+import { createTestDatabase, type TestDatabase } from './db';
+import { type HttpEventInput, httpEvent, lambdaContext } from './events';
+import { assertDocumented } from './openapi';
+import { emulatorWorkOS } from './workos';
 
 export const COOKIE_PASSWORD = 'test-cookie-password-that-is-long-enough-0123456789';
 export const REDIRECT_URI = 'http://localhost:3000/auth/callback';
@@ -108,7 +108,7 @@ export async function startHarness(
       allowedRedirectOrigins: [APP_ORIGIN],
       hsts: true,
     });
-    const meHandler = makeMeHandler({ sessions, db, hsts: true });
+    const meHandler = makeMeHandler({ sessions, db, hsts: true, allowedRedirectOrigins: [APP_ORIGIN] });
     const call =
       (
         handler: (
@@ -117,7 +117,7 @@ export async function startHarness(
         ) => Promise<HttpResult>,
       ) =>
       async (input: HttpEventInput) => {
-        const event = httpEvent(input);
+        const event = httpEvent(asBrowserOfTheApp(input));
         const res = await handler(event, lambdaContext());
         assertDocumented(event.routeKey, res);
         return res;
@@ -157,6 +157,17 @@ export async function startHarness(
   }
 
   return { t, db: t.db, emulator, instance, main, newWorkOS, newSessionApi, startLogin, signIn, stop };
+}
+
+/**
+ * A state-changing request from the app's own page, as a browser sends it (with Origin), unless the
+ * test names its own `origin` header ('' for none).
+ */
+function asBrowserOfTheApp(input: HttpEventInput): HttpEventInput {
+  const method = (input.method ?? 'GET').toUpperCase();
+  if (method === 'GET' || Object.keys(input.headers ?? {}).some((k) => k.toLowerCase() === 'origin'))
+    return input;
+  return { ...input, headers: { origin: APP_ORIGIN, ...input.headers } };
 }
 
 /** The `name=value` part of the first Set-Cookie whose name starts with `prefix`. */
