@@ -35,6 +35,7 @@ export const routes = [
   { method: 'DELETE', path: '/organizations/{slug}/invitations/{id}', fn: 'organizations' },
   { method: 'POST', path: '/organizations/{slug}/invitations/{id}/resend', fn: 'organizations' },
   { method: 'GET', path: '/organizations/{slug}/roles', fn: 'organizations' },
+  { method: 'GET', path: '/openapi.json', fn: 'organizations' },
 ] as const satisfies readonly Route[];
 
 /** `GET /organizations/{slug}` — the routeKey API Gateway puts in the event. */

@@ -14,7 +14,7 @@ import type { Logger, Metrics } from '@app/telemetry';
 import { MetricUnit } from '@app/telemetry';
 import { type AuthenticationResponse, RateLimitExceededException, type WorkOS } from '@workos-inc/node';
 import { and, eq, isNull } from 'drizzle-orm';
-import * as z from 'zod';
+import { loginQuery, switchBody } from './auth-schemas';
 import { CHOICE_PAGE_CSP, organizationChoicePage } from './choice-page';
 import { clearCookie, PENDING_COOKIE, PKCE_COOKIE_PREFIX, serializeCookie } from './cookies';
 import { LOGIN_FLOW_TTL_SECONDS, openFlow, randomToken, sameToken, sealFlow } from './flow-state';
@@ -53,19 +53,6 @@ export const LOGIN_ERROR_CODES = [
   'radar_email_challenge',
   'radar_sms_challenge',
 ] as const;
-
-const loginQuery = z.object({
-  returnTo: z.string().max(2048).optional(),
-  organizationId: z
-    .string()
-    .regex(/^org_[A-Za-z0-9]{1,64}$/, 'must be a WorkOS organization id (org_...)')
-    .optional(),
-  screenHint: z.enum(['sign-in', 'sign-up']).optional(),
-  loginHint: z.string().max(320).optional(),
-  error: z.string().max(64).optional(),
-});
-
-const switchBody = z.object({ organizationId: z.string().min(1).max(128) }).strict();
 
 const SELECT_ORGANIZATION_PATH = '/auth/select-organization';
 
