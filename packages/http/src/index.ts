@@ -1,4 +1,6 @@
 export * from './errors';
+export * from './hostile-text';
+export * from './loggable-error';
 export * from './middleware';
 export * from './origin';
 export * from './responses';

@@ -8,6 +8,8 @@ import {
   httpError,
   ok,
   redirect,
+  refuseUnstorable,
+  unstorableText,
 } from '@app/http';
 import type { Logger, Metrics } from '@app/telemetry';
 import { MetricUnit } from '@app/telemetry';
@@ -76,7 +78,11 @@ function formBody(event: HttpEvent): URLSearchParams {
   if (type && !/^application\/x-www-form-urlencoded\b/i.test(type)) {
     throw httpError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/x-www-form-urlencoded');
   }
-  return new URLSearchParams(text);
+  const form = new URLSearchParams(text);
+  refuseUnstorable(
+    [...form].flatMap(([k, v]) => (unstorableText(k) || unstorableText(v) ? [`form.${k}`] : [])),
+  );
+  return form;
 }
 
 /**
