@@ -21,7 +21,7 @@ export function unstorableFields(value: unknown, path: string[] = [], depth = 0)
   if (!value || typeof value !== 'object' || depth > MAX_DEPTH) return [];
   const found: string[] = [];
   for (const [key, child] of Object.entries(value)) {
-    if (unstorableText(key)) found.push(at(key.replace(/\u0000/g, '\\u0000')));
+    if (unstorableText(key)) found.push(at(key.replaceAll('\u0000', '\\u0000')));
     else found.push(...unstorableFields(child, [...path, key], depth + 1));
   }
   return found;
