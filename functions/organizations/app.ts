@@ -1,15 +1,32 @@
 import type { Database } from '@app/db';
-import { httpHandler, jsonBody, ok, type RouteHandler, requireAppOrigin, routeHandlers } from '@app/http';
 import {
+  type HttpEvent,
+  httpError,
+  httpHandler,
+  jsonBody,
+  ok,
+  type RouteHandler,
+  requireAppOrigin,
+  routeHandlers,
+} from '@app/http';
+import {
+  changeRoleBody,
+  createOrganizationBody,
+  inviteBody,
+  type ManagementWorkOS,
+  makeManagement,
   makeOrganizations,
   organizationDetail,
   organizationSelector,
+  PERMISSIONS,
+  parseBody,
   parseMembersQuery,
   parseOrganizationPatch,
 } from '@app/organizations';
 import {
   organizationOf,
   requireOrganization,
+  requirePermission,
   requireRole,
   requireSession,
   type Sessions,
@@ -29,13 +46,22 @@ export type OrganizationsHandlerDeps = {
   allowedRedirectOrigins?: readonly string[];
   /** TENANT_BASE_DOMAIN: on `<slug>.<base>` only that organization can be addressed. */
   tenantBaseDomain?: string | undefined;
+  /** The WorkOS client for management calls, built on first use (reads never load the SDK). */
+  workos: () => Promise<ManagementWorkOS>;
   logger?: Logger;
 };
 
-/** The organizations function: list, read, update (custom fields), members. */
+const param = (event: HttpEvent, name: string) => {
+  const value = event.pathParameters?.[name];
+  if (!value) throw httpError('NOT_FOUND', 'No such resource');
+  return value;
+};
+
+/** The organizations function: list, read, update (custom fields), members, and management through WorkOS. */
 export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
   const { db, hsts, logger } = deps;
   const orgs = makeOrganizations({ db });
+  const manage = makeManagement({ db, workos: deps.workos, ...(logger ? { logger } : {}) });
   const base = { hsts, ...(logger ? { logger } : {}) };
   const signedIn = requireSession(deps);
   const appOrigin = requireAppOrigin({
@@ -43,12 +69,26 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
     tenantBaseDomain: deps.tenantBaseDomain,
   });
   const member = requireOrganization({ db, select: organizationSelector(deps.tenantBaseDomain) });
+  const body = jsonBody({ maxBytes: 16 * 1024 });
+  const canManage = requirePermission(PERMISSIONS.membersWrite);
+  const canRead = requirePermission(PERMISSIONS.membersRead);
+  // A member may always remove themselves (leave), whatever their permissions.
+  const canRemove = requirePermission(PERMISSIONS.membersWrite, {
+    allow: (event, session) => event.pathParameters?.userId === session.workosUserId,
+  });
 
   const handlers: Record<RouteKeyOf<'organizations'>, RouteHandler> = {
     'GET /organizations': httpHandler(
       async (_event, context) => ok(await orgs.listFor(sessionOf(context).user.id)),
       base,
     ).use(signedIn),
+    'POST /organizations': httpHandler(async (_event, context) => {
+      const input = parseBody(createOrganizationBody, context.body);
+      return ok(await manage.createOrganization(sessionOf(context), input), { status: 201 });
+    }, base)
+      .use(appOrigin)
+      .use(signedIn)
+      .use(body),
     'GET /organizations/{slug}': httpHandler(async (_event, context) => {
       const { organization, membership } = organizationOf(context);
       return ok(organizationDetail(organization, membership));
@@ -73,6 +113,72 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
     }, base)
       .use(signedIn)
       .use(member),
+    'PATCH /organizations/{slug}/members/{userId}': httpHandler(
+      async (event, context) =>
+        ok(
+          await manage.changeRole(
+            organizationOf(context),
+            param(event, 'userId'),
+            parseBody(changeRoleBody, context.body),
+          ),
+        ),
+      base,
+    )
+      .use(appOrigin)
+      .use(signedIn)
+      .use(member)
+      .use(canManage)
+      .use(body),
+    'DELETE /organizations/{slug}/members/{userId}': httpHandler(
+      async (event, context) =>
+        ok(await manage.removeMember(organizationOf(context), param(event, 'userId'))),
+      base,
+    )
+      .use(appOrigin)
+      .use(signedIn)
+      .use(member)
+      .use(canRemove),
+    'GET /organizations/{slug}/invitations': httpHandler(
+      async (_event, context) => ok(await manage.listInvitations(organizationOf(context))),
+      base,
+    )
+      .use(signedIn)
+      .use(member)
+      .use(canManage),
+    'POST /organizations/{slug}/invitations': httpHandler(async (_event, context) => {
+      const input = parseBody(inviteBody, context.body);
+      return ok(await manage.invite(organizationOf(context), sessionOf(context), input), { status: 201 });
+    }, base)
+      .use(appOrigin)
+      .use(signedIn)
+      .use(member)
+      .use(canManage)
+      .use(body),
+    'DELETE /organizations/{slug}/invitations/{id}': httpHandler(
+      async (event, context) =>
+        ok(await manage.revokeInvitation(organizationOf(context), param(event, 'id'))),
+      base,
+    )
+      .use(appOrigin)
+      .use(signedIn)
+      .use(member)
+      .use(canManage),
+    'POST /organizations/{slug}/invitations/{id}/resend': httpHandler(
+      async (event, context) =>
+        ok(await manage.resendInvitation(organizationOf(context), param(event, 'id'))),
+      base,
+    )
+      .use(appOrigin)
+      .use(signedIn)
+      .use(member)
+      .use(canManage),
+    'GET /organizations/{slug}/roles': httpHandler(
+      async (_event, context) => ok(await manage.listRoles(organizationOf(context))),
+      base,
+    )
+      .use(signedIn)
+      .use(member)
+      .use(canRead),
   };
   return routeHandlers(routeKeysOf('organizations'), handlers, base);
 }

@@ -8,4 +8,5 @@ export {
 } from './client';
 export * from './invitations';
 export * from './schema';
+export { isDatabaseUnavailable } from './unavailable';
 export * from './upserts';

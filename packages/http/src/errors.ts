@@ -11,6 +11,10 @@ export const errorCodes = {
   ORIGIN_REFUSED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  LAST_ADMIN: 409,
+  UNKNOWN_ROLE: 422,
+  WORKOS_REJECTED: 422,
   VALIDATION_FAILED: 400,
   INVALID_STATE: 400,
   INVALID_CODE: 400,
@@ -22,6 +26,7 @@ export const errorCodes = {
   INTERNAL_ERROR: 500,
   UPSTREAM_UNAVAILABLE: 503,
   QUEUE_UNAVAILABLE: 503,
+  DATABASE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

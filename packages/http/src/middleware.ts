@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@app/db/unavailable';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
@@ -54,9 +55,13 @@ export function requestContext(logger?: Logger): HttpMiddleware {
   };
 }
 
+/** Seconds a client should wait before retrying a request the database could not serve. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
 /**
- * The one place errors become HTTP: an HttpError keeps its code and message; anything else is logged
- * and answered with a generic 500 (no stack, no raw message).
+ * The one place errors become HTTP: an HttpError keeps its code and message; a dropped or unreachable
+ * database is a retryable 503 DATABASE_UNAVAILABLE with Retry-After; anything else is logged and
+ * answered with a generic 500 (no stack, no raw message).
  */
 export function errorHandler(logger?: Logger): HttpMiddleware {
   return {
@@ -71,6 +76,12 @@ export function errorHandler(logger?: Logger): HttpMiddleware {
           headers: error.headers,
           cookies: error.cookies,
         });
+      } else if (isDatabaseUnavailable(error)) {
+        // A failover or a dropped connection: the client retries; postgres.js reconnects.
+        logger?.warn('database unavailable', { code: databaseErrorCode(error) });
+        request.response = fail(503, 'DATABASE_UNAVAILABLE', 'The service is briefly unavailable, retry', {
+          headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+        });
       } else {
         logger?.error('unhandled error', { error: loggableError(error) });
         request.response = fail(500, 'INTERNAL_ERROR', 'Internal server error');
@@ -79,6 +90,16 @@ export function errorHandler(logger?: Logger): HttpMiddleware {
       if (requestId) request.response.headers['x-request-id'] = requestId;
     },
   };
+}
+
+/** The error code only (never the query or its parameters, which may hold user content). */
+function databaseErrorCode(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /**

@@ -15,6 +15,7 @@ export {
   type RequestOrganization,
   type RequestSession,
   requireOrganization,
+  requirePermission,
   requireRole,
   requireSession,
   type SessionContext,
@@ -41,6 +42,7 @@ export {
   type Sessions,
   type SessionsOptions,
 } from './sessions';
+export { type OrganizationSnapshot, recordOrganization } from './sign-in-sync';
 export {
   type AuthenticateResult,
   makeSessionApi,

@@ -212,3 +212,33 @@ export function requireRole(...roles: OrganizationRole[]): HttpMiddleware {
     },
   };
 }
+
+/**
+ * Requires WorkOS RBAC permissions: the session's organization must be the request's (the access
+ * token's permissions belong to the organization it was issued for) and its permissions must
+ * include every one named. Use after requireOrganization, which has already checked that the local
+ * membership is active (so a removed member is refused at once, whatever the token still says).
+ * `allow` can admit a request without the permission (e.g. a member removing themselves).
+ * Fails with 403 FORBIDDEN.
+ */
+export function requirePermission(
+  permissions: string | string[],
+  options: {
+    allow?: (event: HttpEvent, session: RequestSession, scope: RequestOrganization) => boolean;
+  } = {},
+): HttpMiddleware {
+  const needed = Array.isArray(permissions) ? permissions : [permissions];
+  if (needed.length === 0) throw new TypeError('requirePermission needs at least one permission');
+  return {
+    before: (request) => {
+      const session = sessionOf(request.context);
+      const scope = organizationOf(request.context);
+      if (options.allow?.(request.event, session, scope)) return;
+      if (session.organizationId !== scope.organization.workosOrgId) {
+        throw httpError('FORBIDDEN', 'Switch to this organization first: your session is for another one');
+      }
+      const missing = needed.filter((p) => !session.permissions.includes(p));
+      if (missing.length > 0) throw httpError('FORBIDDEN', `This needs the permission ${missing.join(', ')}`);
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { revokedSessions, users } from '@app/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_ORIGIN, bodyOf, cookiePair, type Harness, setCookie, startHarness } from '../auth/harness';
+import { APP_ORIGIN, bodyOf, cookiePair, type Harness, setCookie, startHarness } from '../../support/auth';
 
 // Weakness 3: cross-site and sibling-origin requests could change state with the user's cookie.
 let h: Harness;

@@ -1,6 +1,6 @@
 import type { HttpResult } from '@app/http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authSeed, bodyOf, cookiePair, type Harness, startHarness } from '../auth/harness';
+import { authSeed, bodyOf, cookiePair, type Harness, startHarness } from '../../support/auth';
 
 // Weaknesses 6 and 7: the pending organization choice carried every org id (90 orgs: 4.4 KB, dropped
 // by Chromium), and each /auth/login added a PKCE cookie for 10 minutes (40 attempts: 431).

@@ -2,9 +2,9 @@ import { httpHandler, ok } from '@app/http';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { bodyOf } from '../../support/auth';
 import { httpEvent, lambdaContext } from '../../support/events';
-import { bodyOf } from '../auth/harness';
-import { type OrgHarness, startOrgHarness } from '../organizations/harness';
+import { type OrgHarness, startOrgHarness } from '../../support/organizations';
 
 // Weakness 4: a NUL character reached PostgreSQL (500) and the error log echoed the query's parameters.
 let h: OrgHarness;

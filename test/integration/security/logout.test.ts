@@ -2,7 +2,7 @@ import { revokedSessions } from '@app/db';
 import { decodeClaims, unsealData } from '@app/session';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bodyOf, COOKIE_PASSWORD, type Harness, setCookie, startHarness } from '../auth/harness';
+import { bodyOf, COOKIE_PASSWORD, type Harness, setCookie, startHarness } from '../../support/auth';
 
 // Weakness 2: logout cleared the cookie, but a copy of it kept working until the revocation webhook.
 let h: Harness;

@@ -1,6 +1,6 @@
 import { validateHeaderValue } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_ORIGIN, type Harness, startHarness } from '../auth/harness';
+import { APP_ORIGIN, type Harness, startHarness } from '../../support/auth';
 
 // Weakness 5: a returnTo outside Latin-1 made the Location header unwritable after the code was spent.
 let h: Harness;

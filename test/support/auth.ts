@@ -1,11 +1,11 @@
 import type { HttpResult } from '@app/http';
 import { makeSessionApi, makeSessions, SESSION_COOKIE, type SessionsOptions } from '@app/session';
 import { type EmulatorOptions, startEmulator } from '@app/workos-emulator';
-import { makeAuthHandler } from '../../../functions/auth/app';
-import { makeMeHandler } from '../../../functions/me/app';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { type HttpEventInput, httpEvent, lambdaContext } from '../../support/events';
-import { emulatorWorkOS } from '../../support/workos';
+import { makeAuthHandler } from '../../functions/auth/app';
+import { makeMeHandler } from '../../functions/me/app';
+import { createTestDatabase, type TestDatabase } from './db';
+import { type HttpEventInput, httpEvent, lambdaContext } from './events';
+import { emulatorWorkOS } from './workos';
 
 export const COOKIE_PASSWORD = 'test-cookie-password-that-is-long-enough-0123456789';
 export const REDIRECT_URI = 'http://localhost:3000/auth/callback';

@@ -1,12 +1,12 @@
 import type { HttpResult } from '@app/http';
 import { makeSyncWorker } from '@app/sync';
 import type { EmulatorOptions } from '@app/workos-emulator';
-import { makeAuthHandler } from '../../../functions/auth/app';
-import { makeOrganizationsHandler } from '../../../functions/organizations/app';
-import { routes } from '../../../infra/routes';
-import { makeRouter } from '../../../packages/local/src/router';
-import { httpEvent, lambdaContext, sqsEvent } from '../../support/events';
-import { REDIRECT_URI, startHarness } from '../auth/harness';
+import { makeAuthHandler } from '../../functions/auth/app';
+import { makeOrganizationsHandler } from '../../functions/organizations/app';
+import { routes } from '../../infra/routes';
+import { makeRouter } from '../../packages/local/src/router';
+import { REDIRECT_URI, startHarness } from './auth';
+import { httpEvent, lambdaContext, sqsEvent } from './events';
 
 export const TENANT_BASE = 'app.example.com';
 export const API_HOST = 'auth.example.com';
@@ -51,14 +51,15 @@ export type Request = {
  * API Gateway would. Everything the emulator recorded reaches the database through the real sync
  * worker (as webhooks would deliver it).
  */
-export async function startOrgHarness() {
-  const h = await startHarness({ emulator: { seed: orgSeed } });
+export async function startOrgHarness(options: { seed?: EmulatorOptions['seed'] } = {}) {
+  const h = await startHarness({ emulator: { seed: options.seed ?? orgSeed } });
   const deps = {
     sessions: h.main.sessions,
     db: h.db,
     hsts: true,
     tenantBaseDomain: TENANT_BASE,
     allowedRedirectOrigins: ['https://app.example.com'],
+    workos: async () => h.main.workos,
   };
   const organizations = makeOrganizationsHandler(deps);
   const auth = makeAuthHandler({
