@@ -16,15 +16,24 @@ export type LocalQueue = {
  * whose messages move to a dead-letter queue after `maxReceiveCount` receives.
  */
 export async function startLocalQueue(
-  options: { port?: number; visibilityTimeoutSeconds?: number; maxReceiveCount?: number } = {},
+  options: {
+    port?: number;
+    visibilityTimeoutSeconds?: number;
+    maxReceiveCount?: number;
+    /** Queue name (default `sync-queue`); the dead-letter queue is `<name>-dlq`. */
+    name?: string;
+  } = {},
 ): Promise<LocalQueue> {
   // No `host`: with one, fauxqs builds `http://sqs.<region>.<host>:<port>/...` queue URLs, and
   // `sqs.us-east-1.127.0.0.1` is not a valid URL host (its last label is numeric), so QUEUE_URL fails
   // config validation. Without it the URL is `http://127.0.0.1:<port>/000000000000/<name>`.
   const server = await startFauxqs({ port: options.port ?? 0, logger: false });
   const endpoint = `http://127.0.0.1:${server.port}`;
-  const dlq = server.createQueue('sync-dlq', { attributes: { MessageRetentionPeriod: '1209600' } });
-  const queue = server.createQueue('sync-queue', {
+  const name = options.name ?? 'sync-queue';
+  const dlq = server.createQueue(name === 'sync-queue' ? 'sync-dlq' : `${name}-dlq`, {
+    attributes: { MessageRetentionPeriod: '1209600' },
+  });
+  const queue = server.createQueue(name, {
     attributes: {
       VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
       RedrivePolicy: JSON.stringify({

@@ -1,3 +1,5 @@
+export { type Delivery, type DeliveryDeps, type DeliveryOutcome, makeDelivery, sesReason } from './delivery';
+export { backoffSeconds, makeNotifier, type NotifierDeps } from './notifier';
 export {
   emailIds,
   invitationStatement,
@@ -13,6 +15,8 @@ export {
   notificationPreferenceIssues,
   notificationPreferencesSchema,
 } from './preferences';
+export { type EnqueueNotifications, makeNotificationQueue } from './queue';
+export { type SweepDeps, sweepOutbox } from './sweep';
 export {
   type DeliveryChannel,
   deliveryChannels,
