@@ -2,7 +2,7 @@
  * THE route table: method + path -> function. The CDK API construct and the local stack both read
  * it, so what runs locally is what API Gateway routes in AWS.
  */
-export type HttpFunction = 'auth' | 'me' | 'webhook' | 'organizations';
+export type HttpFunction = 'auth' | 'me' | 'webhook' | 'organizations' | 'notifications';
 
 export type Route = {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -25,6 +25,9 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/organizations/{slug}', fn: 'organizations' },
   { method: 'PATCH', path: '/organizations/{slug}', fn: 'organizations' },
   { method: 'GET', path: '/organizations/{slug}/members', fn: 'organizations' },
+  { method: 'GET', path: '/notifications', fn: 'notifications' },
+  { method: 'POST', path: '/notifications/{id}/read', fn: 'notifications' },
+  { method: 'POST', path: '/notifications/read-all', fn: 'notifications' },
 ];
 
 /** `GET /organizations/{slug}` — the routeKey API Gateway puts in the event. */

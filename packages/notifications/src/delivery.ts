@@ -11,8 +11,11 @@ import { and, eq, inArray, or, sql } from 'drizzle-orm';
 export type DeliveryDeps = {
   db: Database;
   ses: SESv2Client;
-  /** The verified SES identity mail is sent from (an address, or any address of a verified domain). */
-  from: string;
+  /**
+   * The verified SES identity mail is sent from (an address, or any address of a verified domain).
+   * Unset: the stage sends no email, and each email row is CANCELLED (safe before configured).
+   */
+  from: string | undefined;
   /** SES configuration set for sending events, when the stage has one. */
   configurationSet?: string | undefined;
   /**
@@ -26,6 +29,7 @@ export type DeliveryOutcome =
   /** Nothing to do: sent, failed or claimed by someone else already, or no such row. */
   | { outcome: 'skipped' }
   | { outcome: 'sent' }
+  | { outcome: 'cancelled'; reason: string }
   | { outcome: 'failed'; reason: string }
   | { outcome: 'retry'; reason: string };
 
@@ -75,7 +79,7 @@ export function makeDelivery(deps: DeliveryDeps) {
     return row;
   }
 
-  async function mark(id: string, status: 'SENT' | 'FAILED' | 'QUEUED', reason?: string) {
+  async function mark(id: string, status: 'SENT' | 'FAILED' | 'QUEUED' | 'CANCELLED', reason?: string) {
     await deps.db
       .update(n)
       .set(
@@ -83,7 +87,9 @@ export function makeDelivery(deps: DeliveryDeps) {
           ? { status, sentAt: sql`now()`, errorMsg: null }
           : status === 'FAILED'
             ? { status, failedAt: sql`now()`, errorMsg: reason ?? null }
-            : { status, errorMsg: reason ?? null },
+            : status === 'CANCELLED'
+              ? { status, errorMsg: reason ?? null }
+              : { status, errorMsg: reason ?? null },
       )
       .where(and(eq(n.id, id), eq(n.status, 'PROCESSING')));
   }
@@ -98,6 +104,11 @@ export function makeDelivery(deps: DeliveryDeps) {
   ): Promise<DeliveryOutcome> {
     const row = await claim(id);
     if (!row) return { outcome: 'skipped' };
+    if (!deps.from) {
+      const reason = 'email is not configured for this stage (notificationsFrom)';
+      await mark(id, 'CANCELLED', reason);
+      return { outcome: 'cancelled', reason };
+    }
     if (!row.email) {
       const reason = 'recipient has no deliverable address (user deleted)';
       await mark(id, 'FAILED', reason);

@@ -1,5 +1,5 @@
-export { type Delivery, type DeliveryDeps, type DeliveryOutcome, makeDelivery, sesReason } from './delivery';
-export { backoffSeconds, makeNotifier, type NotifierDeps } from './notifier';
+// The light part, safe for every bundle (sync worker, management routes): the catalogue, the
+// opt-out schema and the outbox. Delivery (SES, SQS) is ./delivery; the HTTP API is ./api.
 export {
   emailIds,
   invitationStatement,
@@ -15,8 +15,6 @@ export {
   notificationPreferenceIssues,
   notificationPreferencesSchema,
 } from './preferences';
-export { type EnqueueNotifications, makeNotificationQueue } from './queue';
-export { type SweepDeps, sweepOutbox } from './sweep';
 export {
   type DeliveryChannel,
   deliveryChannels,

@@ -35,6 +35,8 @@ const budget = (context?: Context) =>
  */
 export function makeNotifier(deps: NotifierDeps) {
   const processor = new BatchProcessor(EventType.SQS);
+  // "Not configured" is said once per cold start, not once per message.
+  let warned = false;
 
   async function handleRecord(record: SQSRecord, context?: Context) {
     const parsed = message.safeParse(safeJson(record.body));
@@ -56,6 +58,14 @@ export function makeNotifier(deps: NotifierDeps) {
       case 'sent':
         count('NotificationsSent');
         deps.logger?.info('notification sent', { notificationId: id });
+        return;
+      case 'cancelled':
+        count('NotificationsNotConfigured');
+        if (!warned)
+          deps.logger?.warn('notification emails are not configured: cancelling them', {
+            notificationId: id,
+          });
+        warned = true;
         return;
       case 'skipped':
         deps.logger?.debug('notification already handled', { notificationId: id });

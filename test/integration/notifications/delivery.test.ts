@@ -1,7 +1,7 @@
 import { createSes } from '@app/config/ses';
 import { notifications, users } from '@app/db';
 import { type LocalQueue, type LocalSes, startLocalQueue, startLocalSes, startQueuePoller } from '@app/local';
-import { makeDelivery, makeNotificationQueue, makeNotifier, sweepOutbox } from '@app/notifications';
+import { makeDelivery, makeNotificationQueue, makeNotifier, sweepOutbox } from '@app/notifications/delivery';
 import { makeSyncWorker } from '@app/sync';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { eq } from 'drizzle-orm';
