@@ -1,11 +1,20 @@
 import type { Database } from '@app/db';
-import { type HttpResult, httpError, httpHandler, ok } from '@app/http';
+import { httpHandler, ok, type RouteHandler, requireAppOrigin, routeHandlers } from '@app/http';
 import { makeNotificationsApi, parseListQuery } from '@app/notifications/api';
 import { requireSession, type Sessions, sessionOf } from '@app/session';
 import type { Logger } from '@app/telemetry';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
+import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
-export type NotificationsHandlerDeps = { sessions: Sessions; db: Database; hsts: boolean; logger?: Logger };
+export type NotificationsHandlerDeps = {
+  sessions: Sessions;
+  db: Database;
+  hsts: boolean;
+  /** The app's origins, allowed to change state (mark read) along with this API's own host. */
+  allowedRedirectOrigins?: readonly string[];
+  tenantBaseDomain?: string | undefined;
+  logger?: Logger;
+};
 
 /** The notifications function: the signed-in user's in-app notifications (list, read, read-all). */
 export function makeNotificationsHandler(deps: NotificationsHandlerDeps) {
@@ -13,9 +22,13 @@ export function makeNotificationsHandler(deps: NotificationsHandlerDeps) {
   const api = makeNotificationsApi({ db: deps.db });
   const base = { hsts, ...(logger ? { logger } : {}) };
   const signedIn = requireSession(deps);
+  const appOrigin = requireAppOrigin({
+    origins: deps.allowedRedirectOrigins ?? [],
+    tenantBaseDomain: deps.tenantBaseDomain,
+  });
   const userId = (context: Context) => sessionOf(context).user.id;
 
-  const routes: Record<string, (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>> = {
+  const handlers: Record<RouteKeyOf<'notifications'>, RouteHandler> = {
     'GET /notifications': httpHandler(
       async (event, context) =>
         ok(await api.list(userId(context), parseListQuery(event.queryStringParameters))),
@@ -24,16 +37,15 @@ export function makeNotificationsHandler(deps: NotificationsHandlerDeps) {
     'POST /notifications/{id}/read': httpHandler(
       async (event, context) => ok(await api.markRead(userId(context), event.pathParameters?.id ?? '')),
       base,
-    ).use(signedIn),
+    )
+      .use(appOrigin)
+      .use(signedIn),
     'POST /notifications/read-all': httpHandler(
       async (_event, context) => ok(await api.markAllRead(userId(context))),
       base,
-    ).use(signedIn),
+    )
+      .use(appOrigin)
+      .use(signedIn),
   };
-  const notFound = httpHandler(async () => {
-    throw httpError('NOT_FOUND', 'No such route');
-  }, base);
-
-  return (event: APIGatewayProxyEventV2, context: Context) =>
-    (routes[event.routeKey] ?? notFound)(event, context);
+  return routeHandlers(routeKeysOf('notifications'), handlers, base);
 }

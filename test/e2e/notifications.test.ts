@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../packages/local/src/index';
+import { fetchMe, launchChromium } from '../support/browser';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { fetchMe, launchChromium } from './browser';
 
 // The local stack (API, WorkOS emulator, local SQS, local SES, sync worker, notifier) on a fresh
 // database; Chromium plays both the WorkOS dashboard user (the emulator's control page) and the member.

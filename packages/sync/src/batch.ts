@@ -1,5 +1,6 @@
 import {
   type Executor,
+  invitationUpsertStatement,
   membershipTombstoneStatement,
   membershipUpsertStatement,
   type OrganizationFields,
@@ -39,6 +40,7 @@ import {
   sessionData,
   userData,
 } from './events';
+import { invitationData, invitationFields } from './invitations';
 import { fetchParentOrganization, fetchParentUser } from './parents';
 import { pipelineRows, type Statement, send } from './pipeline';
 
@@ -51,6 +53,7 @@ type Valid =
   | { kind: 'organization_membership'; deleted: boolean; data: ReturnType<typeof membershipData.parse> }
   | { kind: 'organization_domain'; deleted: boolean; data: ReturnType<typeof organizationDomainData.parse> }
   | { kind: 'session'; data: ReturnType<typeof sessionData.parse> }
+  | { kind: 'invitation'; data: ReturnType<typeof invitationData.parse> }
   | { kind: 'other' };
 
 /**
@@ -194,6 +197,9 @@ export async function applyBatch(
           ),
         );
         break;
+      case 'invitation':
+        statements.push(invitationUpsertStatement(invitationFields(event.data)));
+        break;
       default:
         break;
     }
@@ -256,6 +262,8 @@ function validate(event: EventEnvelope): Valid {
       return { kind, deleted, data: parseData(organizationDomainData, event) };
     case 'session':
       return { kind, data: parseData(sessionData, event) };
+    case 'invitation':
+      return { kind, data: parseData(invitationData, event) };
     default:
       return { kind: 'other' };
   }

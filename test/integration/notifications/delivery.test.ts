@@ -10,7 +10,7 @@ import type { TestDatabase } from '../../support/db';
 import { lambdaContext, sqsEvent } from '../../support/events';
 import { type SesFault, startSesFaults } from '../../support/ses-faults';
 import { type SyncWorkerBed, startSyncWorker } from '../../support/sync';
-import { at, body, membershipEvent, orgEvent, userEvent } from '../sync/events';
+import { at, body, membershipEvent, orgEvent, userEvent } from '../../support/sync-events';
 
 const MAX_RECEIVES = 4;
 let bed: SyncWorkerBed;
