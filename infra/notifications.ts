@@ -95,9 +95,11 @@ export class Notifications extends Construct {
       ],
     });
 
-    // The outbox's writer: the sync worker enqueues the ids it wrote after each COMMIT.
-    functions.syncWorker.addEnvironment('NOTIFICATIONS_QUEUE_URL', this.queue.queueUrl);
-    this.queue.grantSendMessages(functions.syncWorker);
+    // The outbox's writers (the sync worker, the management routes) enqueue the ids they wrote after COMMIT.
+    for (const writer of [functions.syncWorker, functions.organizations]) {
+      writer.addEnvironment('NOTIFICATIONS_QUEUE_URL', this.queue.queueUrl);
+      this.queue.grantSendMessages(writer);
+    }
 
     const identity = sesIdentityOf(settings);
     if (identity && settings.notificationsFrom) {
