@@ -83,3 +83,94 @@ describe('notifications from the management routes', () => {
     expect(await kinds('guest@example.com')).toEqual(['invited IN_APP SENT']);
   });
 });
+
+describe('GET /notifications, POST /notifications/{id}/read and /read-all', () => {
+  type Page = {
+    notifications: { id: string; kind: string; channel: string; subject: string; readAt: string | null }[];
+    unread: number;
+    nextCursor: string | null;
+  };
+  const list = async (cookie: string, query: Record<string, string> = {}) => {
+    const res = await h.call('GET', '/notifications', { cookie, query });
+    expect(res.statusCode).toBe(200);
+    return JSON.parse(String(res.body)).data as Page;
+  };
+  let kim: string;
+  beforeAll(async () => {
+    kim = await h.signInTo('kim@acme.test', 'org_acme');
+    // Two more changes, so Kim has several in-app notifications.
+    for (const roleSlug of ['member', 'admin']) {
+      await h.call('PATCH', '/organizations/acme-corp/members/user_kim', {
+        cookie: boss,
+        body: { roleSlug },
+      });
+    }
+  });
+
+  it("lists the user's in-app notifications newest first, a page at a time, with the unread count", async () => {
+    const all = await list(kim, { limit: '100' });
+    expect(all.notifications.length).toBeGreaterThanOrEqual(3);
+    expect(all.notifications.every((n) => n.channel === 'IN_APP')).toBe(true);
+    expect(all.unread).toBe(all.notifications.length);
+    expect(all.notifications[0]?.subject).toBe('Your role in Acme Corp changed');
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Page = await list(kim, { limit: '1', ...(cursor ? { cursor } : {}) });
+      seen.push(...page.notifications.map((n) => n.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(all.notifications.map((n) => n.id));
+    // The email copies are delivery records, listed on request.
+    const emails = await list(kim, { channel: 'EMAIL', limit: '100' });
+    expect(emails.notifications.every((n) => n.channel === 'EMAIL')).toBe(true);
+    expect(emails.notifications.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('marks one read (idempotent), filters unread, and marks the rest read at once', async () => {
+    const [first] = (await list(kim)).notifications;
+    const read = await h.call('POST', `/notifications/${first?.id}/read`, { cookie: kim });
+    expect(read.statusCode).toBe(200);
+    expect(JSON.parse(String(read.body)).data.readAt).toEqual(expect.any(String));
+    const again = await h.call('POST', `/notifications/${first?.id}/read`, { cookie: kim });
+    expect(JSON.parse(String(again.body)).data.readAt).toBe(JSON.parse(String(read.body)).data.readAt);
+    const unread = await list(kim, { unread: 'true', limit: '100' });
+    expect(unread.notifications.map((n) => n.id)).not.toContain(first?.id);
+    expect(unread.unread).toBe(unread.notifications.length);
+    const all = await h.call('POST', '/notifications/read-all', { cookie: kim });
+    expect(JSON.parse(String(all.body)).data).toEqual({ marked: unread.notifications.length });
+    expect((await list(kim, { unread: 'true' })).notifications).toEqual([]);
+  });
+
+  it("404 for another user's notification or a malformed id; nothing changes", async () => {
+    const [bossNote] = (await list(boss, { limit: '100' })).notifications;
+    const theirs = (await list(kim, { limit: '1' })).notifications[0];
+    for (const id of [theirs?.id, 'not-a-uuid', '00000000-0000-4000-8000-000000000000']) {
+      const res = await h.call('POST', `/notifications/${id}/read`, { cookie: boss });
+      expect(status(res)).toEqual([404, 'NOT_FOUND']);
+    }
+    if (bossNote) expect((await list(boss, { limit: '100' })).notifications[0]?.readAt).toBe(bossNote.readAt);
+  });
+
+  it('400 VALIDATION_FAILED for SMS or PUSH (no provider), a bad limit or a forged cursor; 401 without a session', async () => {
+    const queries: Record<string, string>[] = [
+      { channel: 'SMS' },
+      { channel: 'PUSH' },
+      { limit: '0' },
+      { cursor: 'bm9wZQ' },
+    ];
+    for (const query of queries) {
+      const res = await h.call('GET', '/notifications', { cookie: kim, query });
+      expect(status(res), JSON.stringify(query)).toEqual([400, 'VALIDATION_FAILED']);
+    }
+    const sms = await h.call('GET', '/notifications', { cookie: kim, query: { channel: 'SMS' } });
+    expect(JSON.parse(String(sms.body)).error.fields).toEqual([
+      { field: 'channel', message: 'SMS has no provider yet: channels are IN_APP, EMAIL' },
+    ]);
+    expect(status(await h.call('GET', '/notifications'))).toEqual([401, 'UNAUTHORIZED']);
+    expect(status(await h.call('POST', '/notifications/read-all'))).toEqual([401, 'UNAUTHORIZED']);
+  });
+});
+
+const status = (res: { statusCode?: number; body?: string }) =>
+  [res.statusCode, JSON.parse(String(res.body)).error?.code ?? null] as const;
