@@ -32,6 +32,12 @@ const routeAuthentication: Record<string, string> = {
     'is authenticated by the session cookie and authorized (ADMIN or OWNER membership) in the function',
   'GET /organizations/{slug}/members':
     'is authenticated by the session cookie and authorized by the local membership in the function',
+  'GET /notifications':
+    'is authenticated by the sealed WorkOS session cookie, verified in the function; it lists only that user’s rows',
+  'POST /notifications/{id}/read':
+    'is authenticated by the sealed WorkOS session cookie, verified in the function; it changes only that user’s rows',
+  'POST /notifications/read-all':
+    'is authenticated by the sealed WorkOS session cookie, verified in the function; it changes only that user’s rows',
   'POST /organizations':
     'is authenticated by the sealed WorkOS session cookie, verified in the function; the app-origin guard refuses cross-site posts',
   'PATCH /organizations/{slug}/members/{userId}':
@@ -77,11 +83,13 @@ export function acknowledgeFindings(stack: AuthStack, settings: Settings): Ackno
     functions.auth,
     functions.me,
     functions.organizations,
+    functions.notifications,
     functions.webhook,
     functions.syncWorker,
     functions.reconcile,
     functions.backfill,
     migrations.function,
+    stack.notifications.notifier,
   ];
 
   for (const fn of lambdas) {

@@ -74,6 +74,10 @@ export const settingsSchema = z
     /** HTTP API stage throttling (requests per second, steady and burst). */
     apiRateLimit: int(1, 10000),
     apiBurstLimit: int(1, 5000),
+    /** Sender of notification emails (an address of sesIdentity); unset: no email, in-app only. */
+    notificationsFrom: optionalString(z.email()),
+    /** SES identity to verify and send from: a domain (`example.com`) or an address; default notificationsFrom. */
+    sesIdentity: optionalString(z.union([z.email(), hostname])),
     /** Each /auth/* route's own throttle (a sign-in flood cannot starve the rest of the API). */
     authRateLimit: int(1, 10000),
     authBurstLimit: int(1, 5000),
@@ -108,6 +112,22 @@ export const settingsSchema = z
           message: `must be a parent domain of ${key}`,
         });
       }
+    }
+    if (s.notificationsFrom && s.sesIdentity && !s.sesIdentity.includes('@')) {
+      const domain = s.notificationsFrom.split('@')[1]?.toLowerCase() ?? '';
+      if (!isWithin(domain, s.sesIdentity)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['notificationsFrom'],
+          message: 'must be an address of sesIdentity',
+        });
+      }
+    } else if (s.notificationsFrom && s.sesIdentity && s.sesIdentity !== s.notificationsFrom) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['notificationsFrom'],
+        message: 'must be the sesIdentity address',
+      });
     }
     if (s.dbMaxAllocatedStorageGiB < s.dbAllocatedStorageGiB) {
       ctx.addIssue({

@@ -9,6 +9,7 @@ import { AppFunctions, metricsNamespace, WORKER_BATCHING_WINDOW, WORKER_TIMEOUT 
 import { Migrations } from './migrations';
 import { acknowledgeFindings } from './nag';
 import { Network } from './network';
+import { Notifications } from './notifications';
 import { SyncQueue } from './queue';
 import { AppSecrets } from './secrets';
 import { loadSettings, PLACEHOLDER_CLIENT_ID, type Settings } from './settings';
@@ -25,6 +26,7 @@ export class AuthStack extends Stack {
   readonly migrations: Migrations;
   readonly functions: AppFunctions;
   readonly alarms: Alarms;
+  readonly notifications: Notifications;
 
   constructor(scope: Construct, id: string, props: AuthStackProps) {
     super(scope, id, props);
@@ -86,6 +88,13 @@ export class AuthStack extends Stack {
       reconcile: this.functions.reconcile,
       database: this.database.instance,
       removalPolicy,
+    });
+
+    this.notifications = new Notifications(this, 'Notifications', {
+      settings,
+      functions: this.functions,
+      namespace: metricsNamespace(settings.stage),
+      alarmTopic: this.alarms.topic,
     });
 
     const output = (name: string, value: string, description: string) =>

@@ -51,6 +51,8 @@ export type OrganizationsHandlerDeps = {
   /** The WorkOS client for management calls, built on first use (reads never load the SDK). */
   workos: () => Promise<ManagementWorkOS>;
   logger?: Logger;
+  /** Notification emails written by a management change, onto their queue after COMMIT. */
+  enqueueNotifications?: (ids: string[]) => Promise<void>;
 };
 
 const param = (event: HttpEvent, name: string) => {
@@ -63,7 +65,12 @@ const param = (event: HttpEvent, name: string) => {
 export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
   const { db, hsts, logger } = deps;
   const orgs = makeOrganizations({ db });
-  const manage = makeManagement({ db, workos: deps.workos, ...(logger ? { logger } : {}) });
+  const manage = makeManagement({
+    db,
+    workos: deps.workos,
+    ...(logger ? { logger } : {}),
+    ...(deps.enqueueNotifications ? { enqueueNotifications: deps.enqueueNotifications } : {}),
+  });
   const base = { hsts, ...(logger ? { logger } : {}) };
   const signedIn = requireSession(deps);
   const appOrigin = requireAppOrigin({

@@ -474,6 +474,59 @@ async function signOut() {
   }
 }
 
+// ---- notifications (the bell): unread in-app notifications, newest first ----
+
+const NOTIFICATIONS_POLL_MS = 15_000;
+let notificationsTimer = null;
+
+function renderNotifications(page) {
+  byId('bell-count').textContent = String(page.unread);
+  byId('bell-button').setAttribute('aria-label', `Notifications: ${page.unread} unread`);
+  const list = byId('bell-list');
+  list.replaceChildren();
+  for (const notification of page.notifications) {
+    const item = document.createElement('li');
+    item.dataset.id = notification.id;
+    const subject = document.createElement('strong');
+    subject.textContent = notification.subject;
+    const message = document.createElement('p');
+    message.textContent = notification.message;
+    const read = document.createElement('button');
+    read.type = 'button';
+    read.textContent = 'Mark read';
+    read.addEventListener('click', () => markRead(notification.id));
+    item.append(subject, message, read);
+    list.append(item);
+  }
+  show('bell-empty', page.notifications.length === 0);
+  show('bell-read-all', page.notifications.length > 0);
+}
+
+async function loadNotifications() {
+  try {
+    renderNotifications(await api('GET', '/notifications?unread=true&limit=20'));
+  } catch (error) {
+    // The bell is secondary: a failed poll leaves the last state and says so once in the banner.
+    if (!(error instanceof ApiError && error.status === 401)) banner(`Notifications: ${error.message}`);
+  }
+}
+
+async function markRead(id) {
+  await api('POST', `/notifications/${encodeURIComponent(id)}/read`).catch((error) => banner(error.message));
+  await loadNotifications();
+}
+
+async function markAllRead() {
+  await api('POST', '/notifications/read-all').catch((error) => banner(error.message));
+  await loadNotifications();
+}
+
+function toggleNotifications() {
+  const panel = byId('bell-panel');
+  panel.hidden = !panel.hidden;
+  byId('bell-button').setAttribute('aria-expanded', String(!panel.hidden));
+}
+
 // ---- page ----
 
 async function refresh() {
@@ -485,12 +538,17 @@ async function refresh() {
     show('signed-out', false);
     show('signed-in', true);
     show('sign-out', true);
-    await loadOrganization(me);
+    show('bell', true);
+    await Promise.all([loadOrganization(me), loadNotifications()]);
+    notificationsTimer ??= setInterval(loadNotifications, NOTIFICATIONS_POLL_MS);
   } catch (error) {
     state.me = null;
     byId('who').textContent = '';
     show('signed-in', false);
     show('sign-out', false);
+    show('bell', false);
+    clearInterval(notificationsTimer);
+    notificationsTimer = null;
     show('switcher-field', false);
     show('signed-out', true);
     if (!(error instanceof ApiError && error.status === 401)) {
@@ -513,6 +571,8 @@ function start() {
   byId('org-switcher').addEventListener('change', switchOrganization);
   byId('members-more').addEventListener('click', moreMembers);
   byId('sign-out').addEventListener('click', signOut);
+  byId('bell-button').addEventListener('click', toggleNotifications);
+  byId('bell-read-all').addEventListener('click', markAllRead);
   return refresh();
 }
 

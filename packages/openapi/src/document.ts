@@ -1,4 +1,10 @@
 import {
+  markedSchema,
+  notificationSchema,
+  notificationsPageSchema,
+  listQuery as notificationsQuery,
+} from '@app/notifications/api';
+import {
   changeRoleBody,
   createOrganizationBody,
   invitationSchema,
@@ -32,7 +38,7 @@ type Reply = { description: string; json?: z.ZodType; html?: true; redirect?: tr
 /** What the document says about one route; every route of infra/routes.ts must have one. */
 export type RouteDoc = {
   summary: string;
-  tag: 'auth' | 'me' | 'organizations' | 'webhooks' | 'meta';
+  tag: 'auth' | 'me' | 'organizations' | 'notifications' | 'webhooks' | 'meta';
   /** `session`: the `wos-session` cookie; `signature`: the WorkOS-Signature header; `none`: public. */
   auth: 'session' | 'signature' | 'none';
   /** WorkOS permission the session's organization must grant. */
@@ -203,6 +209,25 @@ export const routeDocs: Record<RouteKey, RouteDoc> = {
     auth: 'session',
     permission: PERMISSIONS.membersRead,
     responses: { 200: data('Roles', z.array(roleSchema)) },
+  },
+  'GET /notifications': {
+    summary: "The current user's notifications, newest first (cursor-paginated; unread=true for unread only)",
+    tag: 'notifications',
+    auth: 'session',
+    query: notificationsQuery,
+    responses: { 200: data('A page of notifications', notificationsPageSchema) },
+  },
+  'POST /notifications/{id}/read': {
+    summary: 'Mark one in-app notification read (idempotent)',
+    tag: 'notifications',
+    auth: 'session',
+    responses: { 200: data('The notification', notificationSchema) },
+  },
+  'POST /notifications/read-all': {
+    summary: 'Mark every unread in-app notification of the current user read',
+    tag: 'notifications',
+    auth: 'session',
+    responses: { 200: data('How many changed', markedSchema) },
   },
   'GET /openapi.json': {
     summary: 'This document',
