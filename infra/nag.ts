@@ -39,21 +39,22 @@ const routeAuthentication: Record<string, string> = {
   'POST /notifications/read-all':
     'is authenticated by the sealed WorkOS session cookie, verified in the function; it changes only that user’s rows',
   'POST /organizations':
-    'is authenticated by the session cookie; the function creates the organization in WorkOS with the caller as its admin',
+    'is authenticated by the sealed WorkOS session cookie, verified in the function; the app-origin guard refuses cross-site posts',
   'PATCH /organizations/{slug}/members/{userId}':
-    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write) and the local membership in the function',
+    'is authenticated by the session cookie and authorized by the active membership and the WorkOS permission members:write in the function',
   'DELETE /organizations/{slug}/members/{userId}':
-    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write), or is the caller leaving, in the function',
+    'is authenticated by the session cookie and authorized by the active membership and members:write (or the member themselves) in the function',
   'GET /organizations/{slug}/invitations':
-    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write) in the function',
+    'is authenticated by the session cookie and authorized by the active membership and members:write in the function',
   'POST /organizations/{slug}/invitations':
-    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write) in the function',
+    'is authenticated by the session cookie and authorized by the active membership and members:write in the function',
   'DELETE /organizations/{slug}/invitations/{id}':
-    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write) in the function',
+    'is authenticated by the session cookie and authorized by the active membership and members:write in the function',
   'POST /organizations/{slug}/invitations/{id}/resend':
-    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write) in the function',
+    'is authenticated by the session cookie and authorized by the active membership and members:write in the function',
   'GET /organizations/{slug}/roles':
-    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members read) in the function',
+    'is authenticated by the session cookie and authorized by the active membership and members:read in the function',
+  'GET /openapi.json': 'is the public API description (no data), so it is public by design',
 };
 
 /** The reason for a route, failing synth when a new route in infra/routes.ts has none yet. */

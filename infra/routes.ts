@@ -35,6 +35,7 @@ export const routes = [
   { method: 'DELETE', path: '/organizations/{slug}/invitations/{id}', fn: 'organizations' },
   { method: 'POST', path: '/organizations/{slug}/invitations/{id}/resend', fn: 'organizations' },
   { method: 'GET', path: '/organizations/{slug}/roles', fn: 'organizations' },
+  { method: 'GET', path: '/openapi.json', fn: 'organizations' },
   { method: 'GET', path: '/notifications', fn: 'notifications' },
   { method: 'POST', path: '/notifications/{id}/read', fn: 'notifications' },
   { method: 'POST', path: '/notifications/read-all', fn: 'notifications' },

@@ -3,12 +3,14 @@ import {
   type HttpEvent,
   httpError,
   httpHandler,
+  json,
   jsonBody,
   ok,
   type RouteHandler,
   requireAppOrigin,
   routeHandlers,
 } from '@app/http';
+import { openApiDocument } from '@app/openapi';
 import {
   changeRoleBody,
   createOrganizationBody,
@@ -186,6 +188,10 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
       .use(signedIn)
       .use(member)
       .use(canRead),
+    'GET /openapi.json': httpHandler(
+      async () => json(200, openApiDocument(), { headers: { 'cache-control': 'public, max-age=300' } }),
+      base,
+    ),
   };
   return routeHandlers(routeKeysOf('organizations'), handlers, base);
 }

@@ -8,6 +8,7 @@ import { routes } from '../../infra/routes';
 import { makeRouter } from '../../packages/local/src/router';
 import { REDIRECT_URI, startHarness } from './auth';
 import { httpEvent, lambdaContext, sqsEvent } from './events';
+import { assertDocumented } from './openapi';
 
 export const TENANT_BASE = 'app.example.com';
 export const API_HOST = 'auth.example.com';
@@ -115,7 +116,9 @@ export async function startOrgHarness(options: { seed?: EmulatorOptions['seed'] 
           }),
     });
     if (Object.keys(match.pathParameters).length === 0) delete event.pathParameters;
-    return handler(event, lambdaContext());
+    const res = await handler(event, lambdaContext());
+    assertDocumented(match.routeKey, res);
+    return res;
   }
 
   /** Signs in scoped to an organization (a user in several gets no choice page that way). */

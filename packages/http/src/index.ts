@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './html';
 export * from './middleware';
 export * from './origin';
 export * from './responses';

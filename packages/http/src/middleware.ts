@@ -3,6 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { parseCookie } from 'cookie';
 import { HttpError, httpError } from './errors';
 import { fail, type HttpResult } from './responses';
 
@@ -18,24 +19,24 @@ export type HttpContext = Context & {
 export type HttpMiddleware = MiddlewareObj<HttpEvent, HttpResult, Error, Context>;
 export const ctx = (context: Context) => context as HttpContext;
 
-/** Reads cookies the way API Gateway v2 delivers them (`cookies` array), or from a Cookie header. */
+/**
+ * Reads cookies the way API Gateway v2 delivers them (`cookies` array), or from a Cookie header, with
+ * the `cookie` package that also writes them (serializeCookie in @app/session): what one encodes the
+ * other decodes. The first of two same-named cookies (the most specific path) wins, as in browsers.
+ */
 export function parseCookies(event: Pick<HttpEvent, 'cookies' | 'headers'>): Record<string, string> {
-  const pairs = event.cookies?.length ? event.cookies : (event.headers?.cookie?.split(';') ?? []);
-  const cookies: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) continue;
-    const name = pair.slice(0, eq).trim();
-    if (name in cookies) continue; // the first (most specific path) wins, as in browsers
-    let value = pair.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    try {
-      cookies[name] = decodeURIComponent(value);
-    } catch {
-      cookies[name] = value;
-    }
+  const header = event.cookies?.length ? event.cookies.join('; ') : (event.headers?.cookie ?? '');
+  return { ...parseCookie(header, { decode: decodeCookieValue }) } as Record<string, string>;
+}
+
+/** A quoted value loses its quotes; percent-decoding that fails keeps the raw value. */
+function decodeCookieValue(raw: string): string {
+  const value = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
   }
-  return cookies;
 }
 
 /** Request id and cookies on the context; the request id echoed as `x-request-id`. */

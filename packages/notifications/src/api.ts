@@ -24,7 +24,28 @@ function decodeCursor(value: string): Cursor | undefined {
   }
 }
 
-const listQuery = z
+/** A notification as the API shows it (GET /notifications, POST /notifications/{id}/read). */
+export const notificationSchema = z.object({
+  id: z.uuid(),
+  kind: z.string().nullable(),
+  channel: z.enum(['EMAIL', 'SMS', 'PUSH', 'IN_APP']),
+  status: z.enum(['PENDING', 'QUEUED', 'PROCESSING', 'SENT', 'FAILED', 'CANCELLED']),
+  subject: z.string(),
+  message: z.string(),
+  organizationId: z.string().nullable(),
+  createdAt: z.string(),
+  readAt: z.string().nullable(),
+  sentAt: z.string().nullable(),
+});
+export const notificationsPageSchema = z.object({
+  notifications: z.array(notificationSchema),
+  unread: z.number().int(),
+  nextCursor: z.string().nullable(),
+});
+export const readAllSchema = z.object({ marked: z.number().int() });
+
+/** The query GET /notifications accepts (for the OpenAPI document too). */
+export const listQuery = z
   .object({
     limit: z.coerce
       .number({ error: 'must be a number' })

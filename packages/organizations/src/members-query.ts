@@ -1,4 +1,4 @@
-import { httpError } from '@app/http';
+import { fieldIssues, httpError } from '@app/http';
 import * as z from 'zod';
 
 export const MEMBERS_DEFAULT_LIMIT = 25;
@@ -53,9 +53,6 @@ export function parseMembersQuery(query: Record<string, string | undefined> | un
   const parsed = membersQuery.safeParse(input);
   if (parsed.success) return parsed.data;
   throw httpError('VALIDATION_FAILED', 'Invalid members query', {
-    fields: parsed.error.issues.map((issue) => ({
-      field: issue.path.map(String).join('.') || '(query)',
-      message: issue.message,
-    })),
+    fields: fieldIssues(parsed.error.issues, { root: '(query)' }),
   });
 }

@@ -1,5 +1,6 @@
 import { type Database, organizationMemberships, organizations, revokedSessions } from '@app/db';
 import {
+  fieldIssues,
   type HttpContext,
   HttpError,
   type HttpEvent,
@@ -13,7 +14,7 @@ import type { Logger, Metrics } from '@app/telemetry';
 import { MetricUnit } from '@app/telemetry';
 import { type AuthenticationResponse, RateLimitExceededException, type WorkOS } from '@workos-inc/node';
 import { and, eq, isNull } from 'drizzle-orm';
-import * as z from 'zod';
+import { loginQuery, switchBody } from './auth-schemas';
 import { CHOICE_PAGE_CSP, organizationChoicePage } from './choice-page';
 import { clearCookie, PENDING_COOKIE, PKCE_COOKIE_PREFIX, serializeCookie } from './cookies';
 import { LOGIN_FLOW_TTL_SECONDS, openFlow, randomToken, sameToken, sealFlow } from './flow-state';
@@ -52,19 +53,6 @@ export const LOGIN_ERROR_CODES = [
   'radar_email_challenge',
   'radar_sms_challenge',
 ] as const;
-
-const loginQuery = z.object({
-  returnTo: z.string().max(2048).optional(),
-  organizationId: z
-    .string()
-    .regex(/^org_[A-Za-z0-9]{1,64}$/, 'must be a WorkOS organization id (org_...)')
-    .optional(),
-  screenHint: z.enum(['sign-in', 'sign-up']).optional(),
-  loginHint: z.string().max(320).optional(),
-  error: z.string().max(64).optional(),
-});
-
-const switchBody = z.object({ organizationId: z.string().min(1).max(128) }).strict();
 
 const SELECT_ORGANIZATION_PATH = '/auth/select-organization';
 
@@ -106,7 +94,7 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
     const parsed = loginQuery.safeParse(event.queryStringParameters ?? {});
     if (!parsed.success) {
       throw httpError('VALIDATION_FAILED', 'Invalid login parameters', {
-        fields: parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.'), message: i.message })),
+        fields: fieldIssues(parsed.error.issues, { root: '(query)' }),
       });
     }
     const q = parsed.data;
@@ -220,7 +208,8 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
     }
   }
 
-  async function handleCallback(event: HttpEvent, context: HttpContext): Promise<HttpResult> {
+  /** The callback's own checks: state sealed by us, this browser's verifier, a code. */
+  async function checkCallback(event: HttpEvent, context: HttpContext) {
     const q = event.queryStringParameters ?? {};
     const state = await openFlow(q.state, 'state', password, now());
     const verifierName = state ? `${PKCE_COOKIE_PREFIX}${state.nonce}` : undefined;
@@ -237,57 +226,74 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
       });
     }
     if (!q.code) throw httpError('INVALID_CODE', 'The sign-in code is missing', { cookies: clearVerifier });
+    return { state, code: q.code, codeVerifier: verifier.codeVerifier, clearVerifier };
+  }
 
+  async function handleCallback(event: HttpEvent, context: HttpContext): Promise<HttpResult> {
+    const { state, code, codeVerifier, clearVerifier } = await checkCallback(event, context);
     let auth: AuthenticationResponse;
     try {
       auth = await workos.userManagement.authenticateWithCode({
         clientId,
-        code: q.code,
-        codeVerifier: verifier.codeVerifier,
+        code,
+        codeVerifier,
         ipAddress: event.requestContext?.http?.sourceIp,
         userAgent: event.headers?.['user-agent'],
         session: sealOptions,
       });
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
+      const errorCode = (error as { code?: unknown }).code;
       const status = (error as { status?: unknown }).status;
-      if (code === 'organization_selection_required') {
-        const pending = (
-          error as {
-            rawData?: {
-              pending_authentication_token?: string;
-              organizations?: { id: string; name: string }[];
-              user?: { email?: string };
-            };
-          }
-        ).rawData;
-        const token = pending?.pending_authentication_token;
-        const orgs = pending?.organizations ?? [];
-        if (!token) throw exchangeError(error, 'INVALID_CODE');
-        if (state.organizationId && orgs.some((o) => o.id === state.organizationId)) {
-          try {
-            auth = await workos.userManagement.authenticateWithOrganizationSelection({
-              clientId,
-              pendingAuthenticationToken: token,
-              organizationId: state.organizationId,
-              session: sealOptions,
-            });
-          } catch (selectionError) {
-            const mapped = exchangeError(selectionError, 'INVALID_CODE');
-            throw httpError(mapped.code, mapped.message, { cookies: clearVerifier });
-          }
-          return complete(auth, state.returnTo, clearVerifier, 302);
-        }
-        return choicePage(token, orgs, state.returnTo, pending?.user?.email, clearVerifier);
+      if (errorCode === 'organization_selection_required') {
+        return organizationSelection(error, state, clearVerifier);
       }
-      if (status === 403 && typeof code === 'string' && code) {
+      if (status === 403 && typeof errorCode === 'string' && errorCode) {
         // WorkOS needs the user to do something first (verify email, MFA, SSO...): start over with the code.
-        const params = new URLSearchParams({ error: code, returnTo: state.returnTo });
-        callbackFailed(code);
+        const params = new URLSearchParams({ error: errorCode, returnTo: state.returnTo });
+        callbackFailed(errorCode);
         return redirect(`/auth/login?${params}`, { cookies: clearVerifier });
       }
       const mapped = exchangeError(error, 'INVALID_CODE');
       throw httpError(mapped.code, mapped.message, { cookies: clearVerifier, headers: mapped.headers ?? {} });
+    }
+    return complete(auth, state.returnTo, clearVerifier, 302);
+  }
+
+  /**
+   * WorkOS answered organization_selection_required: complete at once when the login named one of the
+   * user's organizations, else show the choice page.
+   */
+  async function organizationSelection(
+    error: unknown,
+    state: { organizationId?: string | undefined; returnTo: string },
+    clearVerifier: string[],
+  ): Promise<HttpResult> {
+    const pending = (
+      error as {
+        rawData?: {
+          pending_authentication_token?: string;
+          organizations?: { id: string; name: string }[];
+          user?: { email?: string };
+        };
+      }
+    ).rawData;
+    const token = pending?.pending_authentication_token;
+    const orgs = pending?.organizations ?? [];
+    if (!token) throw exchangeError(error, 'INVALID_CODE');
+    if (!state.organizationId || !orgs.some((o) => o.id === state.organizationId)) {
+      return choicePage(token, orgs, state.returnTo, pending?.user?.email, clearVerifier);
+    }
+    let auth: AuthenticationResponse;
+    try {
+      auth = await workos.userManagement.authenticateWithOrganizationSelection({
+        clientId,
+        pendingAuthenticationToken: token,
+        organizationId: state.organizationId,
+        session: sealOptions,
+      });
+    } catch (selectionError) {
+      const mapped = exchangeError(selectionError, 'INVALID_CODE');
+      throw httpError(mapped.code, mapped.message, { cookies: clearVerifier });
     }
     return complete(auth, state.returnTo, clearVerifier, 302);
   }
@@ -412,11 +418,7 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
     const parsed = switchBody.safeParse(context.body);
     if (!parsed.success) {
       throw httpError('VALIDATION_FAILED', 'Invalid body', {
-        fields: parsed.error.issues.flatMap((i) =>
-          i.code === 'unrecognized_keys'
-            ? i.keys.map((key) => ({ field: key, message: 'unknown field' }))
-            : [{ field: i.path.map(String).join('.') || '(body)', message: i.message }],
-        ),
+        fields: fieldIssues(parsed.error.issues),
       });
     }
     const session = sessionOf(context);

@@ -1,5 +1,5 @@
 import { type Database, organizationMemberships, organizations, type User, users } from '@app/db';
-import { type FieldIssue, httpError } from '@app/http';
+import { fieldIssues, httpError } from '@app/http';
 import { notificationPreferenceIssues } from '@app/notifications/preferences';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import * as z from 'zod';
@@ -75,14 +75,8 @@ export function parseProfilePatch(body: unknown): ProfilePatch {
     }
     return parsed.data;
   }
-  const fields: FieldIssue[] = parsed.error.issues.flatMap((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({
-        field: key,
-        message: WORKOS_OWNED.has(key) ? 'managed by WorkOS: change it there' : 'unknown field',
-      }));
-    }
-    return [{ field: issue.path.map(String).join('.') || '(body)', message: issue.message }];
+  const fields = fieldIssues(parsed.error.issues, {
+    unknownKey: (key) => (WORKOS_OWNED.has(key) ? 'managed by WorkOS: change it there' : 'unknown field'),
   });
   throw httpError('VALIDATION_FAILED', 'Invalid profile update', { fields });
 }

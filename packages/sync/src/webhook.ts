@@ -1,4 +1,4 @@
-import { type HttpEvent, type HttpResult, httpError, httpHandler, json } from '@app/http';
+import { fieldIssues, type HttpEvent, type HttpResult, httpError, httpHandler, json } from '@app/http';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -75,10 +75,7 @@ export function makeWebhookHandler(deps: WebhookDeps) {
       reject(
         'validation',
         httpError('VALIDATION_FAILED', 'Body is not a WorkOS event', {
-          fields: envelope.error.issues.map((i) => ({
-            field: i.path.map(String).join('.') || '(body)',
-            message: i.message,
-          })),
+          fields: fieldIssues(envelope.error.issues),
         }),
       );
     }
