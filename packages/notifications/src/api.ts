@@ -24,7 +24,27 @@ function decodeCursor(value: string): Cursor | undefined {
   }
 }
 
-/** GET /notifications query. */
+/** A notification as the API shows it (GET /notifications, POST /notifications/{id}/read). */
+export const notificationSchema = z.object({
+  id: z.uuid(),
+  kind: z.string().nullable(),
+  channel: z.enum(['EMAIL', 'SMS', 'PUSH', 'IN_APP']),
+  status: z.enum(['PENDING', 'QUEUED', 'PROCESSING', 'SENT', 'FAILED', 'CANCELLED']),
+  subject: z.string(),
+  message: z.string(),
+  organizationId: z.string().nullable(),
+  createdAt: z.string(),
+  readAt: z.string().nullable(),
+  sentAt: z.string().nullable(),
+});
+export const notificationsPageSchema = z.object({
+  notifications: z.array(notificationSchema),
+  unread: z.number().int(),
+  nextCursor: z.string().nullable(),
+});
+export const readAllSchema = z.object({ marked: z.number().int() });
+
+/** The query GET /notifications accepts (for the OpenAPI document too). */
 export const listQuery = z
   .object({
     limit: z.coerce
@@ -127,30 +147,6 @@ const present = (r: Row) => ({
 });
 
 export type NotificationView = ReturnType<typeof present>;
-
-/** One notification as GET /notifications and POST /notifications/{id}/read answer it. */
-export const notificationSchema = z.object({
-  id: z.uuid(),
-  kind: z.string().nullable(),
-  channel: z.string(),
-  status: z.string(),
-  subject: z.string(),
-  message: z.string(),
-  organizationId: z.string().nullable(),
-  createdAt: z.string(),
-  readAt: z.string().nullable(),
-  sentAt: z.string().nullable(),
-});
-
-/** A page of GET /notifications. */
-export const notificationsPageSchema = z.object({
-  notifications: z.array(notificationSchema),
-  unread: z.number().int(),
-  nextCursor: z.string().nullable(),
-});
-
-/** POST /notifications/read-all. */
-export const markedSchema = z.object({ marked: z.number().int() });
 
 /** The current user's notifications: list, mark one read, mark all read. */
 export function makeNotificationsApi(deps: { db: Database }) {

@@ -1,8 +1,8 @@
 import {
-  markedSchema,
+  listQuery,
   notificationSchema,
   notificationsPageSchema,
-  listQuery as notificationsQuery,
+  readAllSchema,
 } from '@app/notifications/api';
 import {
   changeRoleBody,
@@ -211,10 +211,10 @@ export const routeDocs: Record<RouteKey, RouteDoc> = {
     responses: { 200: data('Roles', z.array(roleSchema)) },
   },
   'GET /notifications': {
-    summary: "The current user's notifications, newest first (cursor-paginated; unread=true for unread only)",
+    summary: "The user's notifications, newest first (in-app by default), with the unread count",
     tag: 'notifications',
     auth: 'session',
-    query: notificationsQuery,
+    query: listQuery,
     responses: { 200: data('A page of notifications', notificationsPageSchema) },
   },
   'POST /notifications/{id}/read': {
@@ -224,10 +224,10 @@ export const routeDocs: Record<RouteKey, RouteDoc> = {
     responses: { 200: data('The notification', notificationSchema) },
   },
   'POST /notifications/read-all': {
-    summary: 'Mark every unread in-app notification of the current user read',
+    summary: 'Mark every unread in-app notification read',
     tag: 'notifications',
     auth: 'session',
-    responses: { 200: data('How many changed', markedSchema) },
+    responses: { 200: data('How many were marked', readAllSchema) },
   },
   'GET /openapi.json': {
     summary: 'This document',
