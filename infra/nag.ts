@@ -156,6 +156,26 @@ export function acknowledgeFindings(stack: AuthStack, settings: Settings): Ackno
       `Stage "${settings.stage}" runs single-AZ to save cost (dbMultiAz=false); production stages default to Multi-AZ.`,
     );
   }
+  if (stack.edge) {
+    const distribution = stack.edge.distribution;
+    ack(
+      distribution,
+      'CFR1',
+      'The API serves sign-in for users wherever they are; abuse is handled by the WAF rules (IP reputation, per-IP rate limits), not by country.',
+    );
+    ack(
+      distribution,
+      'CFR3',
+      'Requests are already logged per request by the API Gateway access logs behind the distribution, and WAF keeps sampled requests per rule; CloudFront standard logs would need an extra S3 bucket for the same facts.',
+    );
+    if (!settings.apiDomainName) {
+      ack(
+        distribution,
+        'CFR4',
+        'Without a custom domain the distribution uses the default *.cloudfront.net certificate, whose minimum TLS version CloudFront fixes; with apiDomainName it is TLSv1.2_2021.',
+      );
+    }
+  }
   if (!settings.deletionProtection) {
     ack(
       database.instance,

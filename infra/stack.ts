@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { Alarms } from './alarms';
 import { Api } from './api';
 import { Database, removalPolicyOf } from './database';
+import { Edge } from './edge';
 import { AppFunctions, metricsNamespace, WORKER_BATCHING_WINDOW, WORKER_TIMEOUT } from './functions';
 import { Migrations } from './migrations';
 import { acknowledgeFindings } from './nag';
@@ -23,6 +24,8 @@ export class AuthStack extends Stack {
   readonly secrets: AppSecrets;
   readonly sync: SyncQueue;
   readonly api: Api;
+  /** CloudFront + AWS WAF in front of the API, when the stage has `edge` on. */
+  readonly edge: Edge | undefined;
   readonly migrations: Migrations;
   readonly functions: AppFunctions;
   readonly alarms: Alarms;
@@ -77,6 +80,13 @@ export class AuthStack extends Stack {
       ...logs,
     });
     this.api.addRoutes(this.functions.http);
+    if (settings.edge) {
+      this.edge = new Edge(this, 'Edge', {
+        settings,
+        apiEndpoint: this.api.httpApi.apiEndpoint,
+        apiDomainTarget: this.api.apiDomainTarget,
+      });
+    }
     this.alarms = new Alarms(this, 'Alarms', {
       settings,
       namespace: metricsNamespace(settings.stage),
