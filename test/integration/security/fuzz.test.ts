@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAuthHandler } from '../../../functions/auth/app';
 import { makeMeHandler } from '../../../functions/me/app';
+import { makeNotificationsHandler } from '../../../functions/notifications/app';
 import { makeOrganizationsHandler } from '../../../functions/organizations/app';
 import { makeWebhookApp } from '../../../functions/webhook/app';
 import { type HttpFunction, routeKey, routes } from '../../../infra/routes';
@@ -55,6 +56,7 @@ beforeAll(async () => {
     }),
     me: makeMeHandler(deps),
     organizations: makeOrganizationsHandler(deps),
+    notifications: makeNotificationsHandler(deps),
     webhook: makeWebhookApp({
       sqs,
       queueUrl: 'http://127.0.0.1:9/000000000000/none',
