@@ -25,7 +25,7 @@ const sessionApiFor = (settings: Required<WorkOSSettings>) =>
   });
 
 const USER_EMAIL = 'ada.okafor@acme.test';
-const USER_ORG = 'org_demo_acme';
+const USER_ORG = 'org_01DemoAcme';
 
 export type MeRun = LatencySummary & {
   statementsPerRequest: number;

@@ -16,8 +16,8 @@ export const demoSeed: EmulatorSeed = {
     { id: 'user_demo_multi', email: 'lin.chen@example.com', firstName: 'Lin', lastName: 'Chen' },
   ],
   organizations: [
-    { id: 'org_demo_acme', name: 'Acme Corp', domains: ['acme.test'] },
-    { id: 'org_demo_globex', name: 'Globex', domains: ['globex.test'] },
+    { id: 'org_01DemoAcme', name: 'Acme Corp', domains: ['acme.test'] },
+    { id: 'org_01DemoGlobex', name: 'Globex', domains: ['globex.test'] },
   ],
   memberships: [
     { user: 'ada.okafor@acme.test', organization: 'Acme Corp', role: 'admin' },

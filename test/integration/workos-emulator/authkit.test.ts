@@ -171,24 +171,24 @@ describe('AuthKit login through the real SDK', () => {
   });
 
   it('scopes an organization login and puts the membership role and permissions in the token', async () => {
-    const auth = await signIn('lin.chen@example.com', 'org_demo_globex');
-    expect(auth.organizationId).toBe('org_demo_globex');
+    const auth = await signIn('lin.chen@example.com', 'org_01DemoGlobex');
+    expect(auth.organizationId).toBe('org_01DemoGlobex');
     const session = workos.userManagement.loadSealedSession({
       sessionData: auth.sealedSession ?? '',
       cookiePassword,
     });
     expect(await session.authenticate()).toMatchObject({
       authenticated: true,
-      organizationId: 'org_demo_globex',
+      organizationId: 'org_01DemoGlobex',
       role: 'admin',
       roles: ['admin'],
       permissions: ['members:read', 'members:write', 'settings:write'],
     });
 
-    const switched = await session.refresh({ organizationId: 'org_demo_acme' });
-    expect(switched).toMatchObject({ authenticated: true, organizationId: 'org_demo_acme', role: 'member' });
+    const switched = await session.refresh({ organizationId: 'org_01DemoAcme' });
+    expect(switched).toMatchObject({ authenticated: true, organizationId: 'org_01DemoAcme', role: 'member' });
     // Without organization_id the refresh keeps the last organization.
-    expect(await session.refresh()).toMatchObject({ authenticated: true, organizationId: 'org_demo_acme' });
+    expect(await session.refresh()).toMatchObject({ authenticated: true, organizationId: 'org_01DemoAcme' });
   });
 
   it('lets exactly one of two parallel refreshes with the same token win', async () => {
@@ -201,8 +201,8 @@ describe('AuthKit login through the real SDK', () => {
 
   it('scopes a single-membership user to that organization automatically', async () => {
     const auth = await signIn('ada.okafor@acme.test');
-    expect(auth.organizationId).toBe('org_demo_acme');
-    expect(decodeJwtClaims(auth.accessToken)).toMatchObject({ org_id: 'org_demo_acme', role: 'admin' });
+    expect(auth.organizationId).toBe('org_01DemoAcme');
+    expect(decodeJwtClaims(auth.accessToken)).toMatchObject({ org_id: 'org_01DemoAcme', role: 'admin' });
   });
 
   it('refuses to switch into an organization the user does not belong to', async () => {
@@ -211,11 +211,11 @@ describe('AuthKit login through the real SDK', () => {
       sessionData: auth.sealedSession ?? '',
       cookiePassword,
     });
-    const failure = session.refresh({ organizationId: 'org_demo_globex' });
+    const failure = session.refresh({ organizationId: 'org_01DemoGlobex' });
     await expect(failure).rejects.toBeInstanceOf(GenericServerException);
     await expect(failure).rejects.toMatchObject({ status: 403, code: 'organization_membership_required' });
     // The refresh token was not spent by the refused switch.
-    expect(await session.refresh()).toMatchObject({ authenticated: true, organizationId: 'org_demo_acme' });
+    expect(await session.refresh()).toMatchObject({ authenticated: true, organizationId: 'org_01DemoAcme' });
   });
 
   it('asks a two-organization user to choose, then completes with the chosen organization', async () => {
@@ -233,8 +233,8 @@ describe('AuthKit login through the real SDK', () => {
     expect(authError.pendingAuthenticationToken).toBeTruthy();
     expect(authError.rawData).toMatchObject({
       organizations: expect.arrayContaining([
-        { id: 'org_demo_acme', name: 'Acme Corp' },
-        { id: 'org_demo_globex', name: 'Globex' },
+        { id: 'org_01DemoAcme', name: 'Acme Corp' },
+        { id: 'org_01DemoGlobex', name: 'Globex' },
       ]),
       user: { email: 'lin.chen@example.com' },
     });
@@ -242,15 +242,15 @@ describe('AuthKit login through the real SDK', () => {
     const pendingAuthenticationToken = authError.pendingAuthenticationToken ?? '';
     const done = await workos.userManagement.authenticateWithOrganizationSelection({
       pendingAuthenticationToken,
-      organizationId: 'org_demo_acme',
+      organizationId: 'org_01DemoAcme',
       session: { sealSession: true, cookiePassword },
     });
-    expect(done.organizationId).toBe('org_demo_acme');
+    expect(done.organizationId).toBe('org_01DemoAcme');
     expect(done.sealedSession).toBeTruthy();
     await expect(
       workos.userManagement.authenticateWithOrganizationSelection({
         pendingAuthenticationToken,
-        organizationId: 'org_demo_acme',
+        organizationId: 'org_01DemoAcme',
       }),
     ).rejects.toMatchObject({ error: 'invalid_grant' });
   });
@@ -263,7 +263,7 @@ describe('AuthKit login through the real SDK', () => {
 
     const outsider = await authorize({
       loginHint: 'sam.rivera@example.com',
-      organizationId: 'org_demo_acme',
+      organizationId: 'org_01DemoAcme',
     });
     expect(outsider.location.searchParams.get('error')).toBe('access_denied');
   });

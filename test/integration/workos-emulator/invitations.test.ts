@@ -49,7 +49,7 @@ describe('invitations', () => {
   it('sends, lists, reads and revokes with the SDK, recording invitation.* events without the token', async () => {
     const sent = await workos.userManagement.sendInvitation({
       email: 'New.Person@Example.com',
-      organizationId: 'org_demo_acme',
+      organizationId: 'org_01DemoAcme',
       inviterUserId: 'user_demo_admin',
       roleSlug: 'admin',
       expiresInDays: 3,
@@ -58,7 +58,7 @@ describe('invitations', () => {
       object: 'invitation',
       email: 'new.person@example.com',
       state: 'pending',
-      organizationId: 'org_demo_acme',
+      organizationId: 'org_01DemoAcme',
       inviterUserId: 'user_demo_admin',
       roleSlug: 'admin',
       acceptedAt: null,
@@ -68,7 +68,7 @@ describe('invitations', () => {
     expect(Date.parse(sent.expiresAt) - Date.parse(sent.createdAt)).toBe(3 * 24 * 3600 * 1000);
     expect(sent.acceptInvitationUrl).toContain(sent.token);
 
-    const listed = await workos.userManagement.listInvitations({ organizationId: 'org_demo_acme' });
+    const listed = await workos.userManagement.listInvitations({ organizationId: 'org_01DemoAcme' });
     expect(listed.data.map((i) => i.id)).toContain(sent.id);
     expect((await workos.userManagement.getInvitation(sent.id)).email).toBe('new.person@example.com');
     expect((await workos.userManagement.findInvitationByToken(sent.token)).id).toBe(sent.id);
@@ -87,21 +87,21 @@ describe('invitations', () => {
   it('refuses a second pending invitation, an existing member, an unknown role and an unknown organization', async () => {
     await workos.userManagement.sendInvitation({
       email: 'twice@example.com',
-      organizationId: 'org_demo_acme',
+      organizationId: 'org_01DemoAcme',
     });
     await expect(
-      workos.userManagement.sendInvitation({ email: 'twice@example.com', organizationId: 'org_demo_acme' }),
+      workos.userManagement.sendInvitation({ email: 'twice@example.com', organizationId: 'org_01DemoAcme' }),
     ).rejects.toMatchObject({ status: 400, code: 'duplicate_invitation' });
     await expect(
       workos.userManagement.sendInvitation({
         email: 'ada.okafor@acme.test',
-        organizationId: 'org_demo_acme',
+        organizationId: 'org_01DemoAcme',
       }),
     ).rejects.toMatchObject({ status: 400, code: 'user_already_organization_member' });
     await expect(
       workos.userManagement.sendInvitation({
         email: 'role@example.com',
-        organizationId: 'org_demo_acme',
+        organizationId: 'org_01DemoAcme',
         roleSlug: 'emperor',
       }),
     ).rejects.toBeInstanceOf(UnprocessableEntityException);
@@ -113,7 +113,7 @@ describe('invitations', () => {
   it('resends with a fresh expiry, also after it expired', async () => {
     const sent = await workos.userManagement.sendInvitation({
       email: 'late@example.com',
-      organizationId: 'org_demo_globex',
+      organizationId: 'org_01DemoGlobex',
       expiresInDays: 1,
     });
     emulator.clock.advance(2 * 24 * 3600 * 1000);
@@ -127,15 +127,15 @@ describe('invitations', () => {
   it('sign-up through the AuthKit page accepts the invitation: the new user lands in the organization with the invited role', async () => {
     const sent = await workos.userManagement.sendInvitation({
       email: 'invitee@example.com',
-      organizationId: 'org_demo_globex',
+      organizationId: 'org_01DemoGlobex',
       roleSlug: 'admin',
     });
     const auth = await signUpThroughAuthKit('invitee@example.com');
     expect(auth.user.email).toBe('invitee@example.com');
-    expect(auth.organizationId).toBe('org_demo_globex');
+    expect(auth.organizationId).toBe('org_01DemoGlobex');
     const memberships = await workos.userManagement.listOrganizationMemberships({ userId: auth.user.id });
     expect(memberships.data).toHaveLength(1);
-    expect(memberships.data[0]).toMatchObject({ organizationId: 'org_demo_globex', status: 'active' });
+    expect(memberships.data[0]).toMatchObject({ organizationId: 'org_01DemoGlobex', status: 'active' });
     expect(memberships.data[0]?.role.slug).toBe('admin');
     const accepted = await workos.userManagement.getInvitation(sent.id);
     expect(accepted).toMatchObject({ state: 'accepted', acceptedUserId: auth.user.id });
@@ -148,7 +148,7 @@ describe('invitations', () => {
 
 describe('roles', () => {
   it('lists the roles an organization can assign, with their permissions', async () => {
-    const roles = await workos.authorization.listOrganizationRoles('org_demo_acme');
+    const roles = await workos.authorization.listOrganizationRoles('org_01DemoAcme');
     expect(roles.data.map((r) => r.slug)).toEqual(['admin', 'member']);
     expect(roles.data[0]).toMatchObject({
       object: 'role',
@@ -167,7 +167,7 @@ describe('memberships', () => {
     const [m] = (
       await workos.userManagement.listOrganizationMemberships({
         userId: 'user_demo_multi',
-        organizationId: 'org_demo_acme',
+        organizationId: 'org_01DemoAcme',
       })
     ).data;
     const id = m?.id ?? '';

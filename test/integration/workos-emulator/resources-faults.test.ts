@@ -66,7 +66,7 @@ describe('resources', () => {
     expect(asc.data[0]?.id).toBe('user_demo_solo');
     const byEmail = await workos.userManagement.listUsers({ email: 'pager2@example.com' });
     expect(byEmail.data).toHaveLength(1);
-    const byOrg = await workos.userManagement.listUsers({ organizationId: 'org_demo_acme' });
+    const byOrg = await workos.userManagement.listUsers({ organizationId: 'org_01DemoAcme' });
     expect(byOrg.data.map((u) => u.id).sort()).toEqual(['user_demo_admin', 'user_demo_multi']);
   });
 
@@ -137,7 +137,7 @@ describe('resources', () => {
 
   it('manages memberships: list by user or organization and status, role changes, deactivate, reactivate', async () => {
     const lin = await workos.userManagement.listOrganizationMemberships({ userId: 'user_demo_multi' });
-    expect(lin.data.map((m) => m.organizationId).sort()).toEqual(['org_demo_acme', 'org_demo_globex']);
+    expect(lin.data.map((m) => m.organizationId).sort()).toEqual(['org_01DemoAcme', 'org_01DemoGlobex']);
     expect(lin.data[0]).toMatchObject({
       object: 'organization_membership',
       status: 'active',
@@ -146,13 +146,13 @@ describe('resources', () => {
 
     const user = emulator.store.createUser({ email: 'member@example.com' });
     const created = await workos.userManagement.createOrganizationMembership({
-      organizationId: 'org_demo_acme',
+      organizationId: 'org_01DemoAcme',
       userId: user.id,
     });
     expect(created.role).toEqual({ slug: 'member' });
     await expect(
       workos.userManagement.createOrganizationMembership({
-        organizationId: 'org_demo_acme',
+        organizationId: 'org_01DemoAcme',
         userId: user.id,
       }),
     ).rejects.toMatchObject({ status: 422 });
@@ -167,7 +167,7 @@ describe('resources', () => {
     const inactive = await workos.userManagement.deactivateOrganizationMembership(created.id);
     expect(inactive.status).toBe('inactive');
     const activeOnly = await workos.userManagement.listOrganizationMemberships({
-      organizationId: 'org_demo_acme',
+      organizationId: 'org_01DemoAcme',
       statuses: ['active'],
     });
     expect(activeOnly.data.map((m) => m.id)).not.toContain(created.id);
@@ -202,10 +202,10 @@ describe('resources', () => {
     const user = emulator.store.createUser({ email: 'leaver@example.com' });
     const membership = emulator.store.createMembership({
       userId: user.id,
-      organizationId: 'org_demo_globex',
+      organizationId: 'org_01DemoGlobex',
     });
     const auth = await signIn('leaver@example.com');
-    expect(auth.organizationId).toBe('org_demo_globex');
+    expect(auth.organizationId).toBe('org_01DemoGlobex');
     emulator.store.deleteMembership(membership.id);
     // CookieSession.refresh() always sends the organization of the current token.
     const cookie = workos.userManagement.loadSealedSession({
@@ -240,7 +240,7 @@ describe('fault injection', () => {
 
   it('answers 429 with Retry-After and turns refresh failures into retryable reasons', async () => {
     emulator.faults.failNext('GET /organizations/:id', 1, { status: 429, retryAfterSeconds: 7 });
-    const limited = await workos.organizations.getOrganization('org_demo_acme').catch((e: unknown) => e);
+    const limited = await workos.organizations.getOrganization('org_01DemoAcme').catch((e: unknown) => e);
     expect(limited).toBeInstanceOf(RateLimitExceededException);
     expect(limited).toMatchObject({ retryAfter: 7 });
 
@@ -314,11 +314,11 @@ describe('control page', () => {
     const added = await post({
       action: 'addMembership',
       userId: 'user_demo_solo',
-      organizationId: 'org_demo_globex',
+      organizationId: 'org_01DemoGlobex',
       role: 'member',
     });
     expect(added.status).toBe(303);
-    expect(emulator.store.activeMembership('user_demo_solo', 'org_demo_globex')?.role.slug).toBe('member');
+    expect(emulator.store.activeMembership('user_demo_solo', 'org_01DemoGlobex')?.role.slug).toBe('member');
 
     const foreign = await post(
       { action: 'deleteUser', userId: 'user_demo_solo' },
@@ -340,10 +340,10 @@ describe('control API', () => {
   it('arms route faults, drives webhook delivery and the clock over HTTP', async () => {
     const armed = await control('/faults', { route: 'GET /organizations/:id', times: 1, status: 500 });
     expect(await armed.json()).toEqual({ route: 'GET /organizations/:id', pending: 1 });
-    await expect(workos.organizations.getOrganization('org_demo_acme')).rejects.toMatchObject({
+    await expect(workos.organizations.getOrganization('org_01DemoAcme')).rejects.toMatchObject({
       status: 500,
     });
-    expect((await workos.organizations.getOrganization('org_demo_acme')).id).toBe('org_demo_acme');
+    expect((await workos.organizations.getOrganization('org_01DemoAcme')).id).toBe('org_01DemoAcme');
 
     expect(await (await control('/webhooks/pause', {})).json()).toMatchObject({ paused: true });
     expect(await (await control('/webhooks/resume', {})).json()).toMatchObject({ paused: false });
