@@ -5,6 +5,8 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { parseCookie } from 'cookie';
 import { HttpError, httpError } from './errors';
+import { refuseHostileParameters, refuseUnstorable, unstorableFields } from './hostile-text';
+import { loggableError } from './loggable-error';
 import { fail, type HttpResult } from './responses';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -67,7 +69,8 @@ export function errorHandler(logger?: Logger): HttpMiddleware {
     onError: (request) => {
       const error = request.error;
       if (error instanceof HttpError) {
-        if (error.status >= 500) logger?.error('request failed', { code: error.code, error });
+        if (error.status >= 500)
+          logger?.error('request failed', { code: error.code, error: loggableError(error) });
         else logger?.info('request rejected', { code: error.code, status: error.status });
         request.response = fail(error.status, error.code, error.message, {
           fields: error.fields,
@@ -81,7 +84,7 @@ export function errorHandler(logger?: Logger): HttpMiddleware {
           headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
         });
       } else {
-        logger?.error('unhandled error', { error });
+        logger?.error('unhandled error', { error: loggableError(error) });
         request.response = fail(500, 'INTERNAL_ERROR', 'Internal server error');
       }
       const requestId = ctx(request.context).requestId;
@@ -123,7 +126,7 @@ export function securityHeaders(options: { hsts: boolean; noStore?: boolean }): 
 
 /**
  * Parses a JSON body (base64 decoded when API Gateway encoded it) into `context.body`, with a size
- * cap. Not JSON -> 400 VALIDATION_FAILED; too big -> 413; a body without a JSON content type -> 415.
+ * cap. Not JSON, or a key or string with NUL or invalid Unicode -> 400 VALIDATION_FAILED; too big -> 413; a body without a JSON content type -> 415.
  */
 export function jsonBody(options: { maxBytes: number; required?: boolean }): HttpMiddleware {
   return {
@@ -143,13 +146,16 @@ export function jsonBody(options: { maxBytes: number; required?: boolean }): Htt
       if (!/^application\/([a-z.+-]*\+)?json\s*(;|$)/i.test(type)) {
         throw httpError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
       }
+      let body: unknown;
       try {
-        ctx(request.context).body = JSON.parse(bytes.toString('utf8'));
+        body = JSON.parse(bytes.toString('utf8'));
       } catch {
         throw httpError('VALIDATION_FAILED', 'Body is not valid JSON', {
           fields: [{ field: '(body)', message: 'not valid JSON' }],
         });
       }
+      refuseUnstorable(unstorableFields(body));
+      ctx(request.context).body = body;
     },
   };
 }
@@ -163,7 +169,7 @@ export type HttpHandlerOptions = {
 
 /**
  * Wraps a handler with the base stack every HTTP function shares: Lambda context in logs, request id
- * and cookies, security headers, error mapping. Add route-specific middlewares with `.use()`.
+ * and cookies, security headers, error mapping, and query/path parameters PostgreSQL can store. Add route-specific middlewares with `.use()`.
  */
 export function httpHandler(
   fn: (event: HttpEvent, context: HttpContext) => Promise<HttpResult>,
@@ -176,5 +182,6 @@ export function httpHandler(
   return handler
     .use(securityHeaders({ hsts: options.hsts, noStore: options.noStore }))
     .use(errorHandler(options.logger))
-    .use(requestContext(options.logger));
+    .use(requestContext(options.logger))
+    .use(refuseHostileParameters());
 }

@@ -1,5 +1,6 @@
 import { type Database, organizationMemberships, organizations, type User, users } from '@app/db';
 import { fieldIssues, httpError } from '@app/http';
+import { notificationPreferenceIssues } from '@app/notifications/preferences';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import type { RequestSession } from './middleware';
@@ -52,6 +53,10 @@ export const profilePatchSchema = z
         (value) => Buffer.byteLength(JSON.stringify(value), 'utf8') <= PREFERENCES_MAX_BYTES,
         `must be at most ${PREFERENCES_MAX_BYTES} bytes as JSON`,
       )
+      // preferences.notifications: opt-outs per kind and channel (docs/notifications.md).
+      .superRefine((value, ctx) => {
+        for (const issue of notificationPreferenceIssues(value)) ctx.addIssue({ code: 'custom', ...issue });
+      })
       .nullable()
       .optional(),
   })
