@@ -6,5 +6,11 @@ export {
   preparedByDefault,
   type Sql,
 } from './client';
+export * from './domains';
+export * from './memberships';
+export * from './organizations';
 export * from './schema';
-export * from './upserts';
+export * from './statements';
+export * from './upsert';
+export * from './users';
+export * from './version';

@@ -1,3 +1,4 @@
+import { type RetryPolicy, sleep as realSleep, withRetry } from '@app/config/retry';
 import { type Database, syncState } from '@app/db';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -9,29 +10,14 @@ import {
 } from '@aws-sdk/client-sqs';
 import { and, eq, isNull } from 'drizzle-orm';
 import * as z from 'zod';
-import { type RetryPolicy, sleep as realSleep, type WorkOSGet, withRetry } from './reconcile-retry';
+import type { WorkOSGet } from './parents';
+import { SYNCED_EVENT_TYPES } from './registry';
 
 /** sync_state key of the Events API cursor: the id of the last event safely on the queue. */
 export const EVENTS_CURSOR_KEY = 'events_api';
 
 /** Every event type the sync worker applies; reconcile asks the Events API for exactly these. */
-export const RECONCILED_EVENT_TYPES = [
-  'user.created',
-  'user.updated',
-  'user.deleted',
-  'organization.created',
-  'organization.updated',
-  'organization.deleted',
-  'organization_membership.created',
-  'organization_membership.updated',
-  'organization_membership.deleted',
-  'organization_domain.created',
-  'organization_domain.updated',
-  'organization_domain.deleted',
-  'organization_domain.verified',
-  'organization_domain.verification_failed',
-  'session.revoked',
-] as const;
+export const RECONCILED_EVENT_TYPES = SYNCED_EVENT_TYPES;
 
 /** Machine-readable reasons a reconcile run stopped early. */
 export type ReconcileErrorCode =

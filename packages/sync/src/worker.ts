@@ -3,8 +3,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { type ApplyResult, applyEvent } from './apply';
-import { applyBatch } from './batch';
+import { type ApplyResult, applyBatch, applyEvent } from './batch';
 import { SyncError } from './errors';
 import { type EventEnvelope, parseEnvelope } from './events';
 import type { ParentSource } from './parents';

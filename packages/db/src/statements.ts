@@ -1,14 +1,48 @@
-import type { Executor, Sql } from '@app/db';
-import type { Query, SQL } from 'drizzle-orm';
+import { fillPlaceholders, type Placeholder, type Query, type SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import type { Executor, Sql } from './client';
+import * as schema from './schema';
 
 /**
- * SQL text with its parameters (e.g. from a compiled template of @app/db), a drizzle query builder
- * not yet run, or a raw drizzle `sql` statement.
+ * The statement compiler: SQL built once per shape with drizzle, then sent as named prepared
+ * statements straight through postgres.js, alone or several back to back on one connection.
  */
+
+/** SQL text with its parameters (a compiled template), a drizzle query builder not yet run, or raw `sql`. */
 export type Statement = Query | { toSQL(): Query } | SQL;
 
+/** A value bound to a statement, or the placeholder a template binds it through. */
+export type Bind<T> = T | Placeholder;
+/** One placeholder per field of T, named after it. */
+export type Holders<T> = { [K in keyof T]-?: Placeholder };
+const holders = <T extends Record<string, unknown>>(values: T) =>
+  Object.fromEntries(Object.keys(values).map((name) => [name, sql.placeholder(name)])) as Holders<T>;
+
+/** Builds statements only (a template is compiled once, never run through it). */
+const builder = drizzle.mock({ schema }) as unknown as Executor;
 const dialect = new PgDialect();
+const templates = new Map<string, Query>();
+
+/**
+ * A statement as SQL text with positional parameters, ready for the driver. `build` is called
+ * once per `key` with a placeholder for each field of `values` and compiled; later calls only bind
+ * `values` (no query building per event). `build` must give the same text for the same key: what
+ * varies between calls goes through `values`, what changes the text goes into the key.
+ */
+export function template<T extends Record<string, unknown>>(
+  key: string,
+  build: (ex: Executor, values: Holders<T>) => { toSQL(): Query } | SQL,
+  values: T,
+): Query {
+  let compiled = templates.get(key);
+  if (!compiled) {
+    const statement = build(builder, holders(values));
+    compiled = 'toSQL' in statement ? statement.toSQL() : dialect.sqlToQuery(statement);
+    templates.set(key, compiled);
+  }
+  return { sql: compiled.sql, params: fillPlaceholders(compiled.params, values) };
+}
 
 /**
  * Runs statements on the executor's connection back to back, without waiting for each answer
@@ -64,9 +98,22 @@ function toQuery(statement: Statement): Query {
   return statement;
 }
 
-/** The postgres.js client under a drizzle database or transaction (inside a transaction: its connection). */
+/**
+ * The postgres.js client under a drizzle database or transaction (inside a transaction: its
+ * connection). drizzle keeps it on the session and has no public accessor; this is the one place
+ * that reads it.
+ */
 function connectionOf(ex: Executor): Sql {
   const client = (ex._.session as unknown as { client?: Sql }).client;
-  if (!client) throw new Error('pipeline needs a postgres.js drizzle executor');
+  if (!client) throw new Error('statements need a postgres.js drizzle executor');
   return client;
+}
+
+/** PostgreSQL unique_violation, possibly wrapped by drizzle. */
+export function isUniqueViolation(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
+    if (e.code === '23505') return true;
+    e = e.cause as typeof e;
+  }
+  return false;
 }
