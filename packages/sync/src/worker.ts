@@ -186,7 +186,11 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
   }
   let single: Metrics | undefined;
 
-  return { handler, processBatch };
+  /**
+   * `processBatch` runs the batch in one transaction and falls back to `processEachRecord` (one
+   * transaction per record) when the database rejects it; both apply events through the same planner.
+   */
+  return { handler, processBatch, processEachRecord: isolated };
 }
 
 export type SyncWorker = ReturnType<typeof makeSyncWorker>;
