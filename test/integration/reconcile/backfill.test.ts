@@ -9,7 +9,7 @@ import {
 } from '@app/sync/backfill';
 import type { Emulator } from '@app/workos-emulator';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { allRows, databaseState, emulatorState, type SyncStack, startSyncStack } from './harness';
 
@@ -204,6 +204,42 @@ describe('backfill: full reconciliation', { timeout: 90_000 }, () => {
     expect((await s.t.db.select().from(users).where(eq(users.workosId, victim.id)))[0]?.deletedAt).toEqual(
       gone?.deletedAt,
     );
+  });
+});
+
+describe('backfill: full reconciliation under a tight time budget', { timeout: 120_000 }, () => {
+  beforeEach(async () => {
+    await s.drain();
+    s.emulator.webhooks.pause();
+  });
+  afterEach(() => s.emulator.webhooks.resume());
+
+  it('completes across invocations that each have time for a few pages, then tombstones what WorkOS lost', async () => {
+    const victim = s.emulator.store
+      .listUsers()
+      .find((u) => s.emulator.store.listMemberships().some((m) => m.user_id === u.id));
+    if (!victim) throw new Error('no user with memberships');
+    const lost = s.emulator.store.listMemberships().filter((m) => m.user_id === victim.id).length;
+    s.change(() => s.emulator.store.deleteUser(victim.id));
+
+    const b = backfill();
+    const invocations: { complete: boolean; tombstoned: unknown }[] = [];
+    for (let i = 0; i < 40; i++) {
+      let budget = 8; // pages this invocation has time for
+      const result = await b.run({
+        mode: 'full',
+        remainingMs: () => (budget-- > 0 ? 60_000 : 1_000),
+        reserveMs: 30_000,
+      });
+      invocations.push(result);
+      if (result.complete) break;
+    }
+    const last = invocations.at(-1);
+    expect(invocations.length).toBeGreaterThan(2);
+    expect(last?.complete).toBe(true);
+    expect(last?.tombstoned).toEqual({ users: 1, organizations: 0, memberships: lost });
+    expect(await databaseState(s.t)).toEqual(emulatorState(s.emulator));
+    expect(await b.status()).toEqual([]);
   });
 });
 
