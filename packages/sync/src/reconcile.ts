@@ -84,6 +84,14 @@ type RawEvent = z.infer<typeof eventsPage>['data'][number];
 const SQS_BATCH = 10;
 const SEND_ATTEMPTS = 3;
 
+/** Some entries of a SendMessageBatch failed on SQS's side and are worth sending again. */
+class PartialSend extends Error {
+  constructor(readonly pending: number) {
+    super(`${pending} entries not accepted by SQS`);
+    this.name = 'PartialSend';
+  }
+}
+
 /**
  * The safety net behind webhooks: reads the WorkOS Events API after the stored cursor (oldest
  * first) and puts each event on the sync queue exactly as the webhook does (the raw JSON), ten per
@@ -182,18 +190,16 @@ export function makeReconciler(deps: ReconcilerDeps) {
     }));
     let pending = entries;
     const failed = new Map<number, string>();
-    for (let attempt = 1; attempt <= SEND_ATTEMPTS && pending.length > 0; attempt++) {
-      if (attempt > 1) await wait(100 * 2 ** attempt);
+    /** Sends the pending entries; throws while some are worth sending again (the shared retry rule). */
+    const sendPending = async () => {
       let result: SendMessageBatchCommandOutput;
       try {
         result = await deps.sqs.send(
           new SendMessageBatchCommand({ QueueUrl: deps.queueUrl, Entries: pending }),
         );
       } catch (error) {
-        deps.logger?.warn('SendMessageBatch failed', { attempt, error });
         for (const entry of pending) failed.set(Number(entry.Id), 'SendMessageBatchFailed');
-        run.retries++;
-        continue;
+        throw error;
       }
       const again = new Set<string>();
       for (const entry of pending) failed.delete(Number(entry.Id));
@@ -202,7 +208,26 @@ export function makeReconciler(deps: ReconcilerDeps) {
         if (!f.SenderFault && f.Id !== undefined) again.add(f.Id);
       }
       pending = pending.filter((entry) => again.has(entry.Id ?? ''));
-      if (pending.length) run.retries++;
+      if (pending.length) throw new PartialSend(pending.length);
+    };
+    try {
+      await withRetry(sendPending, {
+        policy: { attempts: SEND_ATTEMPTS, baseDelayMs: 400, maxDelayMs: 1600 },
+        // SQS's own failures (throttling, a dropped connection) and entries it failed on its side.
+        retryable: () => true,
+        sleep: wait,
+        ...(run.remainingMs ? { remainingMs: run.remainingMs } : {}),
+        onRetry: ({ attempt, delayMs }) => {
+          run.retries++;
+          deps.logger?.warn('SendMessageBatch failed; retrying', {
+            attempt,
+            delayMs,
+            pending: pending.length,
+          });
+        },
+      });
+    } catch {
+      // What is still failed is reported below; the cursor stops before the first of it.
     }
     const firstFailed = failed.size ? Math.min(...failed.keys()) : chunk.length;
     if (failed.size) {
