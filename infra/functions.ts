@@ -94,7 +94,8 @@ export class AppFunctions extends Construct {
       'backfill',
       'Ops-invoked: imports every WorkOS organization, user and membership (resumable)',
       { workos: true, database: true },
-      { timeout: Duration.minutes(15), memorySize: 1024 },
+      // One at a time: two imports would race on the same resume cursor.
+      { timeout: Duration.minutes(15), memorySize: 1024, reservedConcurrentExecutions: 1 },
     );
 
     this.syncWorker.addEventSource(
@@ -110,7 +111,8 @@ export class AppFunctions extends Construct {
     this.reconcileSchedule = new Rule(this, 'ReconcileSchedule', {
       description: 'Runs reconcile: the Events API safety net behind webhooks',
       schedule: RECONCILE_SCHEDULE,
-      targets: [new LambdaFunction(this.reconcile, { retryAttempts: 2, maxEventAge: Duration.minutes(4) })],
+      // No retries: the next tick (5 minutes) is the retry, and two runs never overlap on the cursor.
+      targets: [new LambdaFunction(this.reconcile, { retryAttempts: 0, maxEventAge: Duration.minutes(4) })],
     });
   }
 
@@ -123,7 +125,7 @@ export class AppFunctions extends Construct {
     name: string,
     description: string,
     needs: Needs,
-    options: { timeout?: Duration; memorySize?: number } = {},
+    options: { timeout?: Duration; memorySize?: number; reservedConcurrentExecutions?: number } = {},
   ): AppFunction {
     const { settings } = this.props;
     const environment: Record<string, string> = {
@@ -149,6 +151,7 @@ export class AppFunctions extends Construct {
       description,
       timeout: options.timeout ?? Duration.seconds(10),
       memorySize: options.memorySize ?? 512,
+      reservedConcurrentExecutions: options.reservedConcurrentExecutions,
       environment,
       logRetention: this.props.logRetention,
       logRemovalPolicy: this.props.logRemovalPolicy,

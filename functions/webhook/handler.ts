@@ -2,7 +2,7 @@ import { schemas } from '@app/config';
 import { loadRuntime } from '@app/config/runtime';
 import { createSqs } from '@app/config/sqs';
 import { createWorkOS } from '@app/config/workos';
-import { makeWebhookHandler } from '@app/sync/webhook';
+import { makeWebhookApp } from './app';
 
 // POST /webhooks/workos: verify the signature, validate, enqueue. No VPC, no database.
 const { config, logger, metrics } = await loadRuntime('webhook', {
@@ -13,7 +13,7 @@ const { config, logger, metrics } = await loadRuntime('webhook', {
   APP_ENV: schemas.APP_ENV,
 });
 
-export const handler = makeWebhookHandler({
+export const handler = makeWebhookApp({
   sqs: createSqs(config),
   queueUrl: config.QUEUE_URL,
   secret: config.WORKOS_WEBHOOK_SECRET,

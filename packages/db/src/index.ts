@@ -7,10 +7,12 @@ export {
   type Sql,
 } from './client';
 export * from './domains';
+export * from './invitations';
 export * from './memberships';
 export * from './organizations';
 export * from './schema';
 export * from './statements';
+export { isDatabaseUnavailable } from './unavailable';
 export * from './upsert';
 export * from './users';
 export * from './version';

@@ -158,3 +158,20 @@ export function membershipStatements(
     ),
   ];
 }
+
+/**
+ * Applies a membership's removal outside the worker (the management routes): its last state when
+ * newer, then a tombstone on that WorkOS membership only (a newer membership of the pair is left alone).
+ */
+export async function tombstoneMembership(
+  ex: Executor,
+  input: MembershipFields & { workosMembershipId: string },
+): Promise<UpsertResult<Membership>> {
+  const upserted = await upsertMembership(ex, input);
+  const [row] = await buildMembershipTombstone(
+    ex,
+    eq(organizationMemberships.workosMembershipId, input.workosMembershipId),
+  ).returning();
+  if (row) return { outcome: upserted.outcome === 'inserted' ? 'inserted' : 'updated', row };
+  return { outcome: upserted.outcome === 'tombstoned' ? 'tombstoned' : 'stale', row: upserted.row };
+}

@@ -1,4 +1,4 @@
-import { fillPlaceholders, type Placeholder, type Query, type SQL, sql } from 'drizzle-orm';
+import { fillPlaceholders, is, Param, Placeholder, type Query, type SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import type { Executor, Sql } from './client';
@@ -41,7 +41,17 @@ export function template<T extends Record<string, unknown>>(
     compiled = 'toSQL' in statement ? statement.toSQL() : dialect.sqlToQuery(statement);
     templates.set(key, compiled);
   }
-  return { sql: compiled.sql, params: fillPlaceholders(compiled.params, values) };
+  return { sql: compiled.sql, params: compiled.params.map((param) => bind(param, values)) };
+}
+
+/**
+ * One parameter of a compiled template with its value. A null bound to a column's placeholder is
+ * sent as NULL: drizzle would hand it to the column's encoder, and a timestamp's encoder cannot
+ * take null.
+ */
+function bind(param: unknown, values: Record<string, unknown>): unknown {
+  if (is(param, Param) && is(param.value, Placeholder) && values[param.value.name] == null) return null;
+  return fillPlaceholders([param], values)[0];
 }
 
 /**

@@ -23,6 +23,7 @@ export async function loadSessionRuntime(service: string) {
     COOKIE_DOMAIN: schemas.COOKIE_DOMAIN,
     ALLOWED_REDIRECT_ORIGINS: schemas.ALLOWED_REDIRECT_ORIGINS,
     APP_ENV: schemas.APP_ENV,
+    TENANT_BASE_DOMAIN: schemas.TENANT_BASE_DOMAIN,
   });
   // The same timeout and retry budget as createWorkOS gives the SDK client.
   const sessionApi = makeSessionApi({
@@ -42,5 +43,16 @@ export async function loadSessionRuntime(service: string) {
     logger,
     metrics,
   });
-  return { config, sessionApi, db, sessions, logger, metrics, hsts: deployed };
+  return {
+    config,
+    sessionApi,
+    db,
+    sessions,
+    logger,
+    metrics,
+    hsts: deployed,
+    // Where state-changing requests may come from (requireAppOrigin) and returnTo may point.
+    allowedRedirectOrigins: config.ALLOWED_REDIRECT_ORIGINS,
+    tenantBaseDomain: config.TENANT_BASE_DOMAIN,
+  };
 }

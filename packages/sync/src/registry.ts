@@ -1,5 +1,6 @@
 import {
   domainStatement,
+  invitationUpsertStatement,
   type MembershipStatus,
   membershipStatements,
   type OrganizationFields,
@@ -22,6 +23,7 @@ import {
   type UserData,
   userData,
 } from './events';
+import { type InvitationData, invitationData, invitationFields } from './invitations';
 
 /**
  * THE event-type registry: for every WorkOS event type this app syncs, the schema of its data, the
@@ -137,12 +139,20 @@ const session: Kind<z.infer<typeof sessionData>> = {
   ],
 };
 
+const invitation: Kind<InvitationData> = {
+  schema: invitationData,
+  // Named by WorkOS ids only: an invitation can arrive before its organization.
+  parents: () => ({}),
+  statements: (d, o) => [invitationUpsertStatement(invitationFields(d, o.eventId))],
+};
+
 export const KINDS = {
   user,
   organization,
   organization_membership: membership,
   organization_domain: domain,
   session,
+  invitation,
 };
 export type KindName = keyof typeof KINDS;
 
@@ -163,6 +173,10 @@ export const EVENT_TYPES = {
   'organization_domain.verification_failed': { kind: 'organization_domain', deleted: false },
   'organization_domain.deleted': { kind: 'organization_domain', deleted: true },
   'session.revoked': { kind: 'session', deleted: false },
+  'invitation.created': { kind: 'invitation', deleted: false },
+  'invitation.revoked': { kind: 'invitation', deleted: false },
+  'invitation.resent': { kind: 'invitation', deleted: false },
+  'invitation.accepted': { kind: 'invitation', deleted: false },
 } as const satisfies Record<string, { kind: KindName; deleted: boolean }>;
 
 export type SyncedEventType = keyof typeof EVENT_TYPES;

@@ -8,7 +8,7 @@ import { fetchOrganizationSnapshot, recordSignIn } from '../../../packages/sessi
 import type { TestDatabase } from '../../support/db';
 import { sqsEvent } from '../../support/events';
 import { type SyncWorkerBed, startSyncWorker } from '../../support/sync';
-import { at, domainEvent, orgEvent } from './events';
+import { at, domainEvent, orgEvent } from '../../support/sync-events';
 
 let t: TestDatabase;
 let emulator: Emulator;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../../support/db';
 import { sqsEvent } from '../../support/events';
 import { type SyncWorkerBed, startSyncWorker } from '../../support/sync';
-import { at, membershipEvent, orgEvent, userEvent } from './events';
+import { at, membershipEvent, orgEvent, userEvent } from '../../support/sync-events';
 
 /**
  * WorkOS can make several changes to one object in the same millisecond: their events carry the
