@@ -1,4 +1,4 @@
-import { fillPlaceholders, is, Param, Placeholder, type Query, type SQL, sql } from 'drizzle-orm';
+import { is, Param, Placeholder, type Query, type SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import type { Executor, Sql } from './client';
@@ -22,7 +22,22 @@ const holders = <T extends Record<string, unknown>>(values: T) =>
 /** Builds statements only (a template is compiled once, never run through it). */
 const builder = drizzle.mock({ schema }) as unknown as Executor;
 const dialect = new PgDialect();
-const templates = new Map<string, Query>();
+
+/**
+ * How a compiled template gets each parameter: a constant, or a named value through its column's
+ * encoder (worked out once per template, so binding an event's values is a plain loop).
+ */
+type Binder = { constant: unknown } | { name: string; encode: ((value: unknown) => unknown) | undefined };
+const templates = new Map<string, { sql: string; binders: Binder[] }>();
+
+function binderOf(param: unknown): Binder {
+  if (is(param, Param) && is(param.value, Placeholder)) {
+    const encoder = param.encoder as { mapToDriverValue?: (value: unknown) => unknown } | undefined;
+    return { name: param.value.name, encode: encoder?.mapToDriverValue?.bind(encoder) };
+  }
+  if (is(param, Placeholder)) return { name: param.name, encode: undefined };
+  return { constant: param };
+}
 
 /**
  * A statement as SQL text with positional parameters, ready for the driver. `build` is called
@@ -38,20 +53,18 @@ export function template<T extends Record<string, unknown>>(
   let compiled = templates.get(key);
   if (!compiled) {
     const statement = build(builder, holders(values));
-    compiled = 'toSQL' in statement ? statement.toSQL() : dialect.sqlToQuery(statement);
+    const query = 'toSQL' in statement ? statement.toSQL() : dialect.sqlToQuery(statement);
+    compiled = { sql: query.sql, binders: query.params.map(binderOf) };
     templates.set(key, compiled);
   }
-  return { sql: compiled.sql, params: compiled.params.map((param) => bind(param, values)) };
-}
-
-/**
- * One parameter of a compiled template with its value. A null bound to a column's placeholder is
- * sent as NULL: drizzle would hand it to the column's encoder, and a timestamp's encoder cannot
- * take null.
- */
-function bind(param: unknown, values: Record<string, unknown>): unknown {
-  if (is(param, Param) && is(param.value, Placeholder) && values[param.value.name] == null) return null;
-  return fillPlaceholders([param], values)[0];
+  const params = compiled.binders.map((binder) => {
+    if ('constant' in binder) return binder.constant;
+    if (!(binder.name in values)) throw new Error(`no value for placeholder ${binder.name} of ${key}`);
+    const value = values[binder.name];
+    // A null goes as NULL: a column's encoder (a timestamp's) may not take it.
+    return value == null ? null : binder.encode ? binder.encode(value) : value;
+  });
+  return { sql: compiled.sql, params };
 }
 
 /**
