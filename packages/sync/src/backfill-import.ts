@@ -58,7 +58,7 @@ export async function importPage(
     planned,
     options.sweepRun ? [markSeen(phase, changes, options.sweepRun)] : [],
   );
-  for (const a of applied) counts[a ? 'applied' : 'stale']++;
+  for (const { applied: a } of applied) counts[a ? 'applied' : 'stale']++;
   return counts;
 }
 

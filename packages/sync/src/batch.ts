@@ -1,4 +1,5 @@
 import { type Executor, send } from '@app/db';
+import { emailIds, type OutboxRows } from '@app/notifications';
 import { SyncError } from './errors';
 import { type EventEnvelope, parseData } from './events';
 import { claimAndFindParents, releaseStatement, staleStatement } from './inbox';
@@ -12,7 +13,12 @@ import { eventTypeOf, KINDS } from './registry';
  * does not sync. Every outcome but a thrown error acknowledges the message.
  */
 export type Outcome = 'applied' | 'stale' | 'duplicate' | 'ignored';
-export type ApplyResult = { outcome: Outcome; parentsFetched: number };
+export type ApplyResult = {
+  outcome: Outcome;
+  parentsFetched: number;
+  /** Ids of the EMAIL notifications the event wrote (outbox), to enqueue once the transaction commits. */
+  notify?: string[];
+};
 export type ApplyDeps = ParentDeps;
 
 /** What became of one event of a batch: its result, or the error that fails its message alone. */
@@ -83,7 +89,7 @@ export async function applyBatch(
   steps.steps.forEach((step, i) => {
     if (!step.ok) released.push(events[planned[i]?.index as number]?.id as string);
   });
-  const applied = await runPlan(ex, steps, released.length ? [releaseStatement(released)] : []);
+  const results = await runPlan(ex, steps, released.length ? [releaseStatement(released)] : []);
   const stale: string[] = [];
   steps.steps.forEach((step, i) => {
     const index = planned[i]?.index as number;
@@ -91,10 +97,16 @@ export async function applyBatch(
       outcomes[index] = { ok: false, error: step.error };
       return;
     }
-    if (!applied[i]) stale.push(events[index]?.id as string);
+    const applied = results[i]?.applied ?? false;
+    if (!applied) stale.push(events[index]?.id as string);
+    const notify = emailIds((results[i]?.outboxRows ?? []) as OutboxRows);
     outcomes[index] = {
       ok: true,
-      result: { outcome: applied[i] ? 'applied' : 'stale', parentsFetched: step.parentsFetched },
+      result: {
+        outcome: applied ? 'applied' : 'stale',
+        parentsFetched: step.parentsFetched,
+        ...(notify.length ? { notify } : {}),
+      },
     };
   });
   // Not awaited: sent now, answered with the COMMIT that follows (see BatchResult.unconfirmed).

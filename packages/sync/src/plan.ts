@@ -2,7 +2,7 @@ import {
   type Executor,
   organizationStatements,
   organizations,
-  pipeline,
+  pipelineRows,
   query,
   type Statement,
   template,
@@ -21,16 +21,20 @@ export type Change = { kind: KindName; data: unknown; origin: Origin };
 /** Which WorkOS users and organizations have a local row (tombstones included). */
 export type KnownParents = { users: Set<string>; organizations: Set<string> };
 
-/** What became of a change in the plan: its statements [first, decisive], or the error that stops it alone. */
+/**
+ * What became of a change in the plan: its statements [first, decisive] (and its outbox statement),
+ * or the error that stops it alone.
+ */
 export type Step =
-  | { ok: true; first: number; decisive: number; parentsFetched: number }
+  | { ok: true; first: number; decisive: number; outbox?: number; parentsFetched: number }
   | { ok: false; error: SyncError; parentsFetched: number };
 
 /**
  * THE planner: turns changes into statements, in order. A parent a change needs that neither the
  * database nor an earlier change provides is fetched from WorkOS and written first (a failure
- * there fails that change alone: ParentUnavailableError). Then the change's own statements from
- * the registry, then its side effects. Nothing is sent here; see runPlan.
+ * there fails that change alone: ParentUnavailableError). Then the change's outbox statement (an
+ * event's side effect, which reads the state before the change), then its own statements from the
+ * registry. Nothing is sent here; see runPlan.
  */
 export async function plan(changes: Change[], known: KnownParents, deps: ParentDeps) {
   const statements: Statement[] = [];
@@ -60,25 +64,32 @@ export async function plan(changes: Change[], known: KnownParents, deps: ParentD
       steps.push({ ok: false, error, parentsFetched });
       continue;
     }
+    const outboxStatement = change.origin.eventId ? kind.outbox?.(data, change.origin) : undefined;
+    const outbox = outboxStatement ? statements.push(outboxStatement) - 1 : undefined;
     statements.push(...kind.statements(data, change.origin));
     const decisive = statements.length - 1;
-    statements.push(...(kind.sideEffects?.(data, change.origin) ?? []));
     if (change.kind === 'user') known.users.add((data as { id: string }).id);
     if (change.kind === 'organization') known.organizations.add((data as { id: string }).id);
-    steps.push({ ok: true, first, decisive, parentsFetched });
+    steps.push({ ok: true, first, decisive, parentsFetched, ...(outbox === undefined ? {} : { outbox }) });
   }
   return { statements, steps };
 }
 
-/** Sends a plan's statements (and `extra` after them) back to back; whether each ok step applied. */
+/**
+ * Sends a plan's statements (and `extra` after them) back to back; for each step whether it
+ * applied, and the rows its outbox statement returned.
+ */
 export async function runPlan(
   ex: Executor,
   planned: { statements: Statement[]; steps: Step[] },
   extra: Statement[] = [],
-): Promise<boolean[]> {
+): Promise<{ applied: boolean; outboxRows: unknown[] }[]> {
   const all = [...planned.statements, ...extra];
-  const rows = all.length ? await pipeline(ex, all) : [];
-  return planned.steps.map((step) => step.ok && (rows[step.decisive] ?? 0) > 0);
+  const rows = all.length ? await pipelineRows(ex, all) : [];
+  return planned.steps.map((step) => ({
+    applied: step.ok && (rows[step.decisive]?.length ?? 0) > 0,
+    outboxRows: step.ok && step.outbox !== undefined ? (rows[step.outbox] ?? []) : [],
+  }));
 }
 
 /** Which of these WorkOS users and organizations have a local row, in one statement. */

@@ -11,6 +11,7 @@ import {
   type UserFields,
   userStatements,
 } from '@app/db';
+import { membershipChangeStatement, organizationChangeStatement } from '@app/notifications';
 import type * as z from 'zod';
 import {
   type MembershipData,
@@ -44,11 +45,13 @@ export type Kind<D> = {
   /** The effect; the last statement returns rows only when the state was applied. */
   statements: (data: D, origin: Origin) => Statement[];
   /**
-   * Statements written in the same transaction right after the effect, whatever it did: the place
-   * for a side effect of an event type (e.g. an outbox row). To act only when the effect applied,
-   * test the row's `workos_event_id = <the event id>` (the order guard stores it when it applies).
+   * The side effect of the change written in the same transaction: the notifications outbox
+   * (@app/notifications). It runs right BEFORE the effect, because it reads the state the effect
+   * replaces (a role change notifies with the previous role); it returns the ids of the EMAIL
+   * notifications it wrote, which the worker hands to the notifier after COMMIT. Only events have
+   * one (origin.eventId set): a state read from the API is no change anyone is told about.
    */
-  sideEffects?: (data: D, origin: Origin) => Statement[];
+  outbox?: (data: D, origin: Origin) => Statement | undefined;
 };
 
 export const userFields = (d: UserData, eventId: string | null = null): UserFields => ({
@@ -96,12 +99,27 @@ const organization: Kind<OrganizationData> = {
   schema: organizationData,
   parents: () => ({}),
   statements: (d, o) => organizationStatements(orgFields(d, o.eventId), o.deleted),
+  // A rename notifies the organization's admins.
+  outbox: (d, o) =>
+    o.deleted
+      ? undefined
+      : organizationChangeStatement({ workosOrgId: d.id, name: d.name, updatedAt: d.updated_at }),
 };
 
 const membership: Kind<MembershipData> = {
   schema: membershipData,
   parents: (d) => ({ user: d.user_id, organization: d.organization_id }),
   statements: (d, o) => membershipStatements(membershipState(d, o.eventId), o.deleted),
+  outbox: (d, o) =>
+    membershipChangeStatement({
+      workosUserId: d.user_id,
+      workosOrgId: d.organization_id,
+      workosMembershipId: d.id,
+      status: d.status,
+      roleSlug: d.role?.slug ?? d.roles?.[0]?.slug ?? null,
+      updatedAt: d.updated_at,
+      deleted: o.deleted,
+    }),
 };
 
 const domain: Kind<OrganizationDomainData> = {
