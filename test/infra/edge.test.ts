@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { type Cfn, resources, synth } from './synth';
+import { type Cfn, resources, synth as synthesize } from './synth';
+
+/** Each context synthesized once for the file (a synth takes seconds). */
+const synthesized = new Map<string, ReturnType<typeof synthesize>>();
+function synth(context: Record<string, unknown> = {}) {
+  const key = JSON.stringify(context);
+  let built = synthesized.get(key);
+  if (!built) {
+    built = synthesize(context);
+    synthesized.set(key, built);
+  }
+  return built;
+}
 
 const prod = { stage: 'prod', workosClientId: 'client_01TEST', appOrigins: 'https://app.example.com' };
 const tenancy = {

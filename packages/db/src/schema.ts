@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, jsonb, pgEnum, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  index,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 // Enum names and values are the seed's (Prisma keeps the model's casing for enum type names).
 export const organizationRole = pgEnum('OrganizationRole', ['OWNER', 'ADMIN', 'MEMBER', 'VIEWER']);
@@ -140,6 +151,9 @@ export const notifications = pgTable(
     errorMsg: text('error_msg'),
     // IN_APP: when the user marked it read (null: unread).
     readAt: ts('read_at'),
+    // The change a notification tells of (e.g. a WorkOS membership id and version): a change reported
+    // twice (by a management route and by its webhook, racing) gives one row per recipient and channel.
+    dedupeKey: text('dedupe_key'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -147,6 +161,7 @@ export const notifications = pgTable(
     index('notifications_user_id_idx').on(t.userId),
     // GET /notifications: a user's newest first, keyset-paginated on (created_at, id).
     index('notifications_user_id_created_at_id_idx').on(t.userId, t.createdAt, t.id),
+    uniqueIndex('notifications_user_id_type_dedupe_key_key').on(t.userId, t.type, t.dedupeKey),
     index('notifications_status_idx').on(t.status),
     index('notifications_created_at_idx').on(t.createdAt),
   ],

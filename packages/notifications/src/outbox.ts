@@ -52,18 +52,20 @@ function insertFor(recipients: SQL, templatesParam: unknown) {
       '{role}', coalesce(r.role, '')), '{previousRole}', coalesce(r.previous_role, '')),
       '{previousName}', coalesce(r.previous_name, ''))`;
   return sql`
-    INSERT INTO ${notifications} (user_id, type, status, subject, message, metadata, sent_at)
+    INSERT INTO ${notifications} (user_id, type, status, subject, message, metadata, sent_at, dedupe_key)
     SELECT r.user_id, ch.type::"NotificationType",
       (CASE ch.type WHEN 'IN_APP' THEN 'SENT' ELSE 'PENDING' END)::"NotificationStatus",
       ${fill(sql`${t} ->> 'subject'`)}, ${fill(sql`${t} ->> 'text'`)},
       jsonb_strip_nulls(jsonb_build_object('kind', r.kind, 'organizationId', r.organization_id,
         'organizationName', r.organization_name, 'role', r.role, 'previousRole', r.previous_role,
         'previousName', r.previous_name)),
-      CASE ch.type WHEN 'IN_APP' THEN now() END
+      CASE ch.type WHEN 'IN_APP' THEN now() END,
+      r.dedupe_key
     FROM (${recipients}) r
     CROSS JOIN jsonb_array_elements_text(${t} -> 'channels') AS ch(type)
     WHERE r.kind IS NOT NULL
       AND coalesce(r.preferences #> ARRAY['notifications', r.kind, lower(ch.type)] <> 'false'::jsonb, true)
+    ON CONFLICT (user_id, type, dedupe_key) DO NOTHING
     RETURNING id, type`;
 }
 
@@ -97,7 +99,10 @@ export function membershipChangeStatement(change: MembershipChange): Query {
         SELECT u.id AS user_id, u.preferences, ${kind} AS kind, o.id AS organization_id,
           o.name AS organization_name, ${v.roleLabel}::text AS role,
           CASE WHEN c.deleted_at IS NULL THEN lower(c.role::text) END AS previous_role,
-          NULL::text AS previous_name
+          NULL::text AS previous_name,
+          -- One change, one row: a removal happens once per WorkOS membership, other changes once per version.
+          'membership:' || ${v.workosMembershipId}::text || ':' || CASE WHEN ${kind} = 'member_removed'
+            THEN 'removed' ELSE ${v.at}::text || ':' || ${kind} END AS dedupe_key
         FROM ${users} u
         JOIN ${organizations} o ON o.workos_org_id = ${v.workosOrgId}
         LEFT JOIN ${organizationMemberships} c ON c.user_id = u.id AND c.organization_id = o.id
@@ -130,7 +135,8 @@ export function organizationChangeStatement(change: OrganizationChange): Query {
       const recipients = sql`
         SELECT u.id AS user_id, u.preferences, 'organization_renamed' AS kind, o.id AS organization_id,
           ${v.name}::text AS organization_name, NULL::text AS role, NULL::text AS previous_role,
-          o.name AS previous_name
+          o.name AS previous_name,
+          'organization:' || o.id::text || ':' || ${v.at}::text AS dedupe_key
         FROM ${organizations} o
         JOIN ${organizationMemberships} m ON m.organization_id = o.id AND m.deleted_at IS NULL
           AND m.status = 'active' AND m.role IN ('OWNER', 'ADMIN')
@@ -164,7 +170,7 @@ export function invitationStatement(invitation: {
       const recipients = sql`
         SELECT u.id AS user_id, u.preferences, 'invited' AS kind, o.id AS organization_id,
           o.name AS organization_name, ${v.roleLabel}::text AS role, NULL::text AS previous_role,
-          NULL::text AS previous_name
+          NULL::text AS previous_name, NULL::text AS dedupe_key
         FROM ${users} u JOIN ${organizations} o ON o.workos_org_id = ${v.workosOrgId} AND o.deleted_at IS NULL
         WHERE lower(u.email) = lower(${v.email}) AND u.deleted_at IS NULL`;
       return insertFor(recipients, v.templates);

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 
-/** A WorkOS organization id as WorkOS issues them. */
-export const WORKOS_ORG_ID = /^org_[A-Za-z0-9]{1,64}$/;
+/** A WorkOS organization id: `org_` and a ULID in WorkOS, `org_demo_acme`-style in the local seed. */
+export const WORKOS_ORG_ID = /^org_[A-Za-z0-9_]{1,64}$/;
 
 /** GET /auth/login query. */
 export const loginQuery = z.object({

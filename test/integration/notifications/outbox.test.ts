@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { notifications, users } from '@app/db';
+import { membershipChangeStatement, writeOutbox } from '@app/notifications';
 import { applyEvent, type SyncWorker } from '@app/sync';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,5 +178,29 @@ describe('outbox: membership changes from the sync worker', () => {
       'member_added IN_APP SENT viewer',
     ]);
     expect(result.notify).toEqual([rows[0]?.id]);
+  });
+
+  it('one change reported twice at once (a management route and its webhook racing) gives one row per channel', async () => {
+    const p = await people();
+    await deliver(membership(p, 'created', 1, 'member'));
+    const change = {
+      workosUserId: p.user,
+      workosOrgId: p.org,
+      workosMembershipId: `om_${p.user}`,
+      status: 'active' as const,
+      roleSlug: 'admin',
+      updatedAt: at(2),
+      deleted: false,
+    };
+    // Both writers read the state before either applies the change, as two racing transactions would.
+    const [a, b] = await Promise.all([
+      t.db.transaction((tx) => writeOutbox(tx, membershipChangeStatement(change))),
+      t.db.transaction((tx) => writeOutbox(tx, membershipChangeStatement(change))),
+    ]);
+    expect([...a, ...b]).toHaveLength(1);
+    expect((await summary(p.userId)).filter((k) => k.startsWith('role_changed'))).toEqual([
+      'role_changed EMAIL PENDING admin',
+      'role_changed IN_APP SENT admin',
+    ]);
   });
 });

