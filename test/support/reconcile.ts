@@ -216,6 +216,8 @@ export async function allRows(t: TestDatabase) {
     t.db.select().from(organizations),
     t.db.select().from(organizationMemberships),
   ]);
-  const byId = <T extends { id: string }>(rows: T[]) => Object.fromEntries(rows.map((r) => [r.id, r]));
+  // sweep_run is the full backfill's own mark (which rows it saw), not data.
+  const byId = <T extends { id: string; sweepRun: string | null }>(rows: T[]) =>
+    Object.fromEntries(rows.map(({ sweepRun: _, ...r }) => [r.id, r]));
   return { users: byId(u), organizations: byId(o), memberships: byId(m) };
 }

@@ -6,7 +6,13 @@ export {
   preparedByDefault,
   type Sql,
 } from './client';
+export * from './domains';
 export * from './invitations';
+export * from './memberships';
+export * from './organizations';
 export * from './schema';
+export * from './statements';
 export { isDatabaseUnavailable } from './unavailable';
-export * from './upserts';
+export * from './upsert';
+export * from './users';
+export * from './version';

@@ -1,7 +1,8 @@
 import { type Placeholder, type Query, sql } from 'drizzle-orm';
 import type { Executor } from './client';
 import { invitations } from './schema';
-import { template } from './upserts';
+import { template } from './statements';
+import { excludedVersion, isNewer, storedVersion } from './version';
 
 export type Invitation = typeof invitations.$inferSelect;
 
@@ -19,6 +20,8 @@ export type InvitationFields = {
   revokedAt: Date | string | null;
   createdAt: Date | string;
   updatedAt: Date | string;
+  /** The invitation.* event this state came in; absent or null for an SDK answer. */
+  eventId?: string | null;
 };
 
 const date = (value: Date | string) => (value instanceof Date ? value : new Date(value));
@@ -37,14 +40,15 @@ const invitationValues = (input: InvitationFields) => ({
   revokedAt: maybeDate(input.revokedAt),
   workosCreatedAt: date(input.createdAt),
   workosUpdatedAt: date(input.updatedAt),
+  workosEventId: input.eventId ?? null,
 });
 
 type InvitationValues = ReturnType<typeof invitationValues>;
 type Bound<T> = { [K in keyof T]: T[K] | Placeholder };
 
 /**
- * THE invitation upsert, with the order guard of every synced row: an existing invitation changes
- * only when the incoming WorkOS `updated_at` is newer. Returns the row only when it applied.
+ * THE invitation upsert, with the order guard of every synced row (version.ts): an existing
+ * invitation changes only when the incoming version is newer. Returns the row only when it applied.
  * Used by the sync worker (invitation.* events) and by the management routes (the SDK's answer),
  * so the event that follows a management call is a no-op.
  */
@@ -67,9 +71,10 @@ function buildInvitationUpsert(ex: Executor, v: Bound<InvitationValues>) {
         revokedAt: excluded('revoked_at'),
         workosCreatedAt: excluded('workos_created_at'),
         workosUpdatedAt: excluded('workos_updated_at'),
+        workosEventId: excluded('workos_event_id'),
         updatedAt: sql`now()`,
       },
-      setWhere: sql`${invitations.workosUpdatedAt} < excluded.workos_updated_at`,
+      setWhere: isNewer(storedVersion('invitations'), excludedVersion),
     });
 }
 

@@ -41,7 +41,12 @@ const updatedAt = () =>
  */
 const syncColumns = () => ({
   workosUpdatedAt: ts('workos_updated_at'),
+  // The WorkOS event that brought this state; null when it was read from the WorkOS API. With
+  // workos_updated_at it orders changes made in the same millisecond (see packages/db/src/version.ts).
+  workosEventId: text('workos_event_id'),
   deletedAt: ts('deleted_at'),
+  // The full backfill run that last saw this object at WorkOS (mark-and-sweep across invocations).
+  sweepRun: text('sweep_run'),
 });
 
 // The seed's unique columns also had a plain index each; the unique constraint's own index serves
@@ -77,7 +82,12 @@ export type OrganizationDomain = {
   state: string;
   /** WorkOS `updated_at` of this domain, when known: orders organization_domain.* events. */
   updatedAt?: string;
+  /** The organization_domain.* event this state came from (absent: read with the organization). */
+  eventId?: string;
 };
+
+/** A domain WorkOS deleted, and the version of that deletion: no older domain event brings it back. */
+export type DeletedDomain = { id: string; updatedAt: string; eventId: string | null };
 
 export const organizations = pgTable('organizations', {
   id: id(),
@@ -90,6 +100,8 @@ export const organizations = pgTable('organizations', {
   isActive: boolean('is_active').notNull().default(true),
   // Mirrored from WorkOS: the organization's domains as WorkOS last reported them.
   domains: jsonb('domains').$type<OrganizationDomain[]>().notNull().default(sql`'[]'::jsonb`),
+  // Tombstones of the domains WorkOS deleted (domain ids are never reused).
+  deletedDomains: jsonb('deleted_domains').$type<DeletedDomain[]>().notNull().default(sql`'[]'::jsonb`),
   ...syncColumns(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
@@ -223,6 +235,8 @@ export const invitations = pgTable(
     revokedAt: ts('revoked_at'),
     workosCreatedAt: ts('workos_created_at').notNull(),
     workosUpdatedAt: ts('workos_updated_at').notNull(),
+    // The invitation.* event of this state (null: an SDK answer); orders changes of one millisecond.
+    workosEventId: text('workos_event_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

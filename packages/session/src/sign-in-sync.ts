@@ -103,7 +103,13 @@ export async function recordOrganization(
     const org = await upsertOrganization(ex, {
       workosOrgId: snapshot.organization.id,
       name: snapshot.organization.name,
-      domains: snapshot.organization.domains.map((d) => ({ id: d.id, domain: d.domain, state: d.state })),
+      domains: snapshot.organization.domains.map((d) => ({
+        id: d.id,
+        domain: d.domain,
+        state: d.state,
+        // Each domain's own version, as the worker and the parent fetch store it.
+        ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
+      })),
       updatedAt: snapshot.organization.updatedAt,
     });
     if (org.outcome === 'tombstoned') return;

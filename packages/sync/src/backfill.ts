@@ -1,55 +1,31 @@
-import {
-  type Database,
-  type Executor,
-  organizationMemberships,
-  organizations,
-  syncState,
-  tombstoneMembership,
-  tombstoneOrganization,
-  tombstoneUser,
-  type UpsertOutcome,
-  upsertMembership,
-  upsertOrganization,
-  upsertUser,
-  users,
-} from '@app/db';
+import { type RetryPolicy, sleep as realSleep, withRetry } from '@app/config/retry';
+import { type Database, type Executor, syncState } from '@app/db';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import * as z from 'zod';
-import { membershipFields, orgFields, userFields } from './apply';
-import { membershipData, organizationData, userData } from './events';
-import { ensureParents, type ParentSource } from './parents';
-import { type RetryPolicy, sleep as realSleep, type WorkOSGet, withRetry } from './reconcile-retry';
+import { emptyCounts, importPage, type Phase, type PhaseCounts } from './backfill-import';
+import { BackfillError, type Item, type ListOptions, listPageOf } from './backfill-list';
+import { type SweepCounts, sweepUnseen } from './backfill-sweep';
+import type { ParentSource, WorkOSGet } from './parents';
+
+export type { PhaseCounts } from './backfill-import';
+export { BackfillError, type BackfillErrorCode } from './backfill-list';
 
 export type BackfillMode = 'import' | 'full';
 
-/** sync_state keys of the resumable phases (removed once a run completes, so the next starts over). */
+/** sync_state keys of the resumable run (removed once a run completes, so the next starts over). */
 export const BACKFILL_KEYS = {
+  run: 'backfill:run',
   organizations: 'backfill:organizations',
   users: 'backfill:users',
   memberships: 'backfill:memberships',
 } as const;
-type Phase = keyof typeof BACKFILL_KEYS;
 const PHASES: Phase[] = ['organizations', 'users', 'memberships'];
 /** Cursor value of a finished phase. */
 const DONE = '~done';
 /** Every membership status: an inactive or pending membership is still a WorkOS object. */
 const ALL_STATUSES = 'active,inactive,pending';
-
-export type BackfillErrorCode = 'INVALID_REQUEST' | 'WORKOS_API_FAILED' | 'INVALID_LIST_PAGE';
-
-export class BackfillError extends Error {
-  constructor(
-    readonly code: BackfillErrorCode,
-    message: string,
-    options: { cause?: unknown } = {},
-  ) {
-    // The code leads the message: an operator invoking the function sees it in errorMessage.
-    super(`${code}: ${message}`, { cause: options.cause });
-    this.name = 'BackfillError';
-  }
-}
 
 /** What an operator sends: the Lambda's event, or the CLI's flags. */
 export const backfillRequest = z.strictObject({
@@ -93,22 +69,15 @@ export type BackfillRunOptions = {
   reserveMs?: number;
 };
 
-export type PhaseCounts = Record<UpsertOutcome | 'invalid', number>;
 export type BackfillResult = {
   mode: BackfillMode;
   /** False when the time budget ran out: invoke again to resume where this run stopped. */
   complete: boolean;
   imported: Record<Phase, PhaseCounts>;
-  /** Full mode: local rows tombstoned because WorkOS no longer has them (null when not swept). */
-  tombstoned: { users: number; organizations: number; memberships: number } | null;
+  /** Full mode: local rows tombstoned because WorkOS no longer has them (null until the sweep ran). */
+  tombstoned: SweepCounts | null;
   retries: number;
 };
-
-const listPage = z.object({
-  data: z.array(z.looseObject({ id: z.string().min(1) })),
-  list_metadata: z.looseObject({ after: z.string().nullish() }),
-});
-type Item = z.infer<typeof listPage>['data'][number];
 
 /** The memberships phase walks organizations, then each organization's memberships. */
 const membershipCursor = z.object({
@@ -119,6 +88,10 @@ const membershipCursor = z.object({
   after: z.string().nullable(),
 });
 type MembershipCursor = z.infer<typeof membershipCursor>;
+
+/** The run in progress: its id (the rows it saw carry it), its mode, and when it began (database time). */
+const runState = z.object({ id: z.string(), mode: z.enum(['import', 'full']), startedAt: z.string() });
+type RunState = z.infer<typeof runState>;
 
 class OutOfTime extends Error {}
 
@@ -131,17 +104,15 @@ function isConflict(error: unknown): boolean {
   return false;
 }
 
-const emptyCounts = (): PhaseCounts => ({ inserted: 0, updated: 0, stale: 0, tombstoned: 0, invalid: 0 });
-
 /**
  * Imports every WorkOS organization, user and membership (oldest first, a page at a time) through the
- * same upserts the worker uses, so the order guard keeps whatever newer state webhooks wrote
- * meanwhile. Each page and its phase cursor commit in one transaction: a run stopped anywhere resumes
- * after the last committed page, and re-running changes nothing that is already current.
+ * worker's planner, so the order guard keeps whatever newer state webhooks wrote meanwhile. Each page
+ * and its phase cursor commit in one transaction: a run stopped anywhere resumes after the last
+ * committed page, and re-running changes nothing that is already current.
  *
- * `full` mode then lists what WorkOS has and tombstones local users, organizations and memberships
- * it no longer has, if they existed locally before that listing began (rows created meanwhile come
- * from events about objects that exist). Nothing else is touched.
+ * `full` mode is mark-and-sweep across invocations: every row a page lists is marked with the run's
+ * id in the page's transaction; when all three lists are done, the rows that existed before the run
+ * began and were not marked are tombstoned (backfill-sweep.ts). A full run resumes like an import.
  */
 export function makeBackfill(deps: BackfillDeps) {
   const clock = deps.clock ?? (() => new Date());
@@ -150,10 +121,10 @@ export function makeBackfill(deps: BackfillDeps) {
   const parentDeps = { workos: deps.workos, clock };
 
   async function run(options: BackfillRunOptions = {}): Promise<BackfillResult> {
-    const mode = options.mode ?? 'import';
+    const requested = options.mode ?? 'import';
     const reserveMs = options.reserveMs ?? 30_000;
     const result: BackfillResult = {
-      mode,
+      mode: requested,
       complete: false,
       imported: { organizations: emptyCounts(), users: emptyCounts(), memberships: emptyCounts() },
       tombstoned: null,
@@ -162,111 +133,77 @@ export function makeBackfill(deps: BackfillDeps) {
     const checkTime = () => {
       if (options.remainingMs && options.remainingMs() < reserveMs) throw new OutOfTime();
     };
-
-    async function list(
-      path: string,
-      query: Record<string, unknown>,
-    ): Promise<{ data: Item[]; after: string | null }> {
-      let body: unknown;
-      try {
-        ({ data: body } = await withRetry(
-          () => deps.workos.get(path, { query: { order: 'asc', limit: pageSize, ...query }, maxRetries: 0 }),
-          {
-            ...(deps.retry ? { policy: deps.retry } : {}),
-            sleep: wait,
-            ...(options.remainingMs ? { remainingMs: options.remainingMs } : {}),
-            onRetry: ({ attempt, delayMs, status }) => {
-              result.retries++;
-              deps.logger?.warn('WorkOS list call failed; retrying', { path, attempt, delayMs, status });
-            },
-          },
-        ));
-      } catch (cause) {
-        throw new BackfillError('WORKOS_API_FAILED', `WorkOS ${path} could not be read`, { cause });
-      }
-      const page = listPage.safeParse(body);
-      if (!page.success)
-        throw new BackfillError('INVALID_LIST_PAGE', `WorkOS ${path} answered an unexpected shape`);
-      return { data: page.data.data, after: page.data.list_metadata.after ?? null };
-    }
+    const listOptions: ListOptions = {
+      pageSize,
+      ...(deps.retry ? { retry: deps.retry } : {}),
+      sleep: wait,
+      ...(options.remainingMs ? { remainingMs: options.remainingMs } : {}),
+      onRetry: ({ path, attempt, delayMs, status }) => {
+        result.retries++;
+        deps.logger?.warn('WorkOS list call failed; retrying', { path, attempt, delayMs, status });
+      },
+    };
+    const list = (path: string, query: Record<string, unknown>) =>
+      listPageOf(deps.workos, path, query, listOptions);
 
     /**
      * Applies one page in one transaction with the phase's new cursor. The worker writes the same rows
      * meanwhile, so a deadlock or serialization failure can roll the page back: it is applied again.
      */
-    async function applyPage(phase: Phase, items: Item[], cursor: string) {
-      for (let attempt = 1; ; attempt++) {
-        const counts = emptyCounts();
-        try {
-          await deps.db.transaction(async (tx) => {
-            for (const item of items) counts[await importItem(tx, phase, item)]++;
+    async function applyPage(state: RunState, phase: Phase, items: Item[], cursor: string) {
+      const counts = await withRetry(
+        () =>
+          deps.db.transaction(async (tx) => {
+            const page = await importPage(tx, phase, items, {
+              deps: parentDeps,
+              sweepRun: state.mode === 'full' ? state.id : null,
+              onInvalid: (id) => deps.logger?.warn('WorkOS object skipped: unexpected shape', { phase, id }),
+            });
             await setState(tx, BACKFILL_KEYS[phase], cursor);
-          });
-        } catch (error) {
-          if (attempt >= 5 || !isConflict(error)) throw error;
-          result.retries++;
-          deps.logger?.warn('backfill page rolled back by a concurrent write; applying it again', {
-            phase,
-            attempt,
-          });
-          await wait(50 * attempt);
-          continue;
-        }
-        const total = result.imported[phase];
-        for (const key of Object.keys(counts) as (keyof PhaseCounts)[]) total[key] += counts[key];
-        return;
-      }
-    }
-
-    async function importItem(tx: Executor, phase: Phase, item: Item): Promise<UpsertOutcome | 'invalid'> {
-      if (phase === 'organizations') {
-        const parsed = organizationData.safeParse(item);
-        if (!parsed.success) return invalid(phase, item);
-        return (await upsertOrganization(tx, orgFields(parsed.data))).outcome;
-      }
-      if (phase === 'users') {
-        const parsed = userData.safeParse(item);
-        if (!parsed.success) return invalid(phase, item);
-        return (await upsertUser(tx, userFields(parsed.data))).outcome;
-      }
-      const parsed = membershipData.safeParse(item);
-      if (!parsed.success) return invalid(phase, item);
-      const d = parsed.data;
-      // Users and organizations were imported first; one created since is fetched like the worker does.
-      const parents = await ensureParents(tx, d.user_id, d.organization_id, parentDeps);
-      return (await upsertMembership(tx, membershipFields(d, parents))).outcome;
-    }
-
-    function invalid(phase: Phase, item: Item): 'invalid' {
-      deps.logger?.warn('WorkOS object skipped: unexpected shape', { phase, id: item.id });
-      return 'invalid';
+            return page;
+          }),
+        {
+          policy: { attempts: 5, baseDelayMs: 50, maxDelayMs: 1000 },
+          retryable: isConflict,
+          sleep: wait,
+          onRetry: ({ attempt }) => {
+            result.retries++;
+            deps.logger?.warn('backfill page rolled back by a concurrent write; applying it again', {
+              phase,
+              attempt,
+            });
+          },
+        },
+      );
+      const total = result.imported[phase];
+      for (const key of Object.keys(counts) as (keyof PhaseCounts)[]) total[key] += counts[key];
     }
 
     /** Organizations or users: page through the list after the phase cursor. */
-    async function importList(phase: 'organizations' | 'users', path: string) {
+    async function importList(state: RunState, phase: 'organizations' | 'users', path: string) {
       let cursor = await getState(BACKFILL_KEYS[phase]);
       while (cursor !== DONE) {
         checkTime();
         const page = await list(path, cursor ? { after: cursor } : {});
         const last = page.data.at(-1);
         const next = page.after && last ? last.id : DONE;
-        await applyPage(phase, page.data, next);
+        await applyPage(state, phase, page.data, next);
         cursor = next;
       }
     }
 
-    async function importMemberships() {
+    async function importMemberships(state: RunState) {
       const raw = await getState(BACKFILL_KEYS.memberships);
       if (raw === DONE) return;
-      let state: MembershipCursor = raw
+      let at: MembershipCursor = raw
         ? membershipCursor.parse(JSON.parse(raw))
         : { orgAfter: null, org: null, after: null };
       for (;;) {
         checkTime();
-        const orgs = await list('/organizations', state.orgAfter ? { after: state.orgAfter } : {});
+        const orgs = await list('/organizations', at.orgAfter ? { after: at.orgAfter } : {});
         for (const org of orgs.data) {
           // A saved membership cursor belongs to one organization; elsewhere start at its beginning.
-          let after = state.org === org.id ? state.after : null;
+          let after = at.org === org.id ? at.after : null;
           for (;;) {
             checkTime();
             const page = await list('/user_management/organization_memberships', {
@@ -276,10 +213,10 @@ export function makeBackfill(deps: BackfillDeps) {
             });
             const last = page.data.at(-1);
             const more = Boolean(page.after && last);
-            state = more
-              ? { orgAfter: state.orgAfter, org: org.id, after: last?.id ?? null }
+            at = more
+              ? { orgAfter: at.orgAfter, org: org.id, after: last?.id ?? null }
               : { orgAfter: org.id, org: null, after: null };
-            await applyPage('memberships', page.data, JSON.stringify(state));
+            await applyPage(state, 'memberships', page.data, JSON.stringify(at));
             if (!more) break;
             after = last?.id ?? null;
           }
@@ -291,138 +228,57 @@ export function makeBackfill(deps: BackfillDeps) {
       }
     }
 
-    /** Every id WorkOS has now (users, organizations, memberships as om ids and user|org pairs). */
-    async function listWorkOS() {
-      const all = async (path: string, query: Record<string, unknown> = {}) => {
-        const items: Item[] = [];
-        let after: string | null = null;
-        do {
-          checkTime();
-          const page = await list(path, { ...query, ...(after ? { after } : {}) });
-          items.push(...page.data);
-          after = page.data.length ? page.after : null;
-        } while (after);
-        return items;
-      };
-      const orgs = await all('/organizations');
-      const userList = await all('/user_management/users');
-      const membershipIds = new Set<string>();
-      const pairs = new Set<string>();
-      for (const org of orgs) {
-        for (const m of await all('/user_management/organization_memberships', {
-          organization_id: org.id,
-          statuses: ALL_STATUSES,
-        })) {
-          membershipIds.add(m.id);
-          pairs.add(`${String(m.user_id)}|${String(m.organization_id)}`);
-        }
-      }
-      return {
-        organizations: new Set(orgs.map((o) => o.id)),
-        users: new Set(userList.map((u) => u.id)),
-        membershipIds,
-        pairs,
-      };
-    }
-
-    /** Full mode: tombstones local rows (older than the listing) whose WorkOS object is gone. */
-    async function sweep() {
-      // Database time, the clock created_at was written with.
-      const [start] = await deps.db.execute<{ ms: number }>(
-        sql`SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS ms`,
-      );
-      const startedAtDate = new Date(Number(start?.ms));
-      const workos = await listWorkOS();
-      const now = clock();
-      const counts = { users: 0, organizations: 0, memberships: 0 };
-      await deps.db.transaction(async (tx) => {
-        const m = organizationMemberships;
-        const localMemberships = await tx
-          .select({
-            row: m,
-            workosUserId: users.workosId,
-            workosOrgId: organizations.workosOrgId,
-          })
-          .from(m)
-          .innerJoin(users, eq(users.id, m.userId))
-          .innerJoin(organizations, eq(organizations.id, m.organizationId))
-          .where(and(isNull(m.deletedAt), lt(m.createdAt, startedAtDate)));
-        for (const { row, workosUserId, workosOrgId } of localMemberships) {
-          const known =
-            (row.workosMembershipId !== null && workos.membershipIds.has(row.workosMembershipId)) ||
-            workos.pairs.has(`${workosUserId}|${workosOrgId}`);
-          if (known) continue;
-          if (row.workosMembershipId) {
-            await tombstoneMembership(tx, {
-              workosMembershipId: row.workosMembershipId,
-              userId: row.userId,
-              organizationId: row.organizationId,
-              status: row.status,
-              roleSlug: row.roleSlug,
-              roleSlugs: row.roleSlugs,
-              updatedAt: now,
-            });
-          } else {
-            await tx.update(m).set({ deletedAt: now, updatedAt: sql`now()` }).where(eq(m.id, row.id));
-          }
-          counts.memberships++;
-        }
-
-        const localUsers = await tx
-          .select()
-          .from(users)
-          .where(and(isNull(users.deletedAt), lt(users.createdAt, startedAtDate)));
-        for (const row of localUsers) {
-          if (workos.users.has(row.workosId)) continue;
-          await tombstoneUser(tx, {
-            workosId: row.workosId,
-            email: row.email,
-            firstName: row.firstName,
-            lastName: row.lastName,
-            emailVerified: row.emailVerified,
-            profilePictureUrl: row.profilePictureUrl,
-            updatedAt: now,
-          });
-          counts.users++;
-        }
-
-        const localOrgs = await tx
-          .select()
-          .from(organizations)
-          .where(and(isNull(organizations.deletedAt), lt(organizations.createdAt, startedAtDate)));
-        for (const row of localOrgs) {
-          if (workos.organizations.has(row.workosOrgId)) continue;
-          await tombstoneOrganization(tx, { workosOrgId: row.workosOrgId, name: row.name, updatedAt: now });
-          counts.organizations++;
-        }
-      });
-      result.tombstoned = counts;
-    }
-
     try {
       if (options.restart) await clearState();
+      const state = await startOrResume(requested);
+      result.mode = state.mode;
       for (const phase of PHASES) {
-        if (phase === 'memberships') await importMemberships();
-        else await importList(phase, phase === 'users' ? '/user_management/users' : '/organizations');
+        if (phase === 'memberships') await importMemberships(state);
+        else await importList(state, phase, phase === 'users' ? '/user_management/users' : '/organizations');
       }
-      if (mode === 'full') await sweep();
+      if (state.mode === 'full')
+        result.tombstoned = await sweepUnseen(deps.db, state.id, new Date(state.startedAt));
       await clearState();
       result.complete = true;
     } catch (error) {
       if (!(error instanceof OutOfTime)) {
         deps.logger?.error('backfill stopped', {
           code: error instanceof BackfillError ? error.code : 'INTERNAL_ERROR',
-          mode,
+          mode: result.mode,
           imported: result.imported,
           error,
         });
         throw error;
       }
-      deps.logger?.info('backfill paused: time budget reached; invoke again to resume', { mode });
+      deps.logger?.info('backfill paused: time budget reached; invoke again to resume', {
+        mode: result.mode,
+      });
     }
     deps.logger?.info('backfill finished', { ...result });
     emit(result);
     return result;
+  }
+
+  /**
+   * The unfinished run to resume, or a new one. A full run asked while an import is unfinished starts
+   * over (the pages already imported were not marked, so the sweep could not trust them); an import
+   * asked while a full run is unfinished resumes that full run (it does everything an import does).
+   */
+  async function startOrResume(mode: BackfillMode): Promise<RunState> {
+    const raw = await getState(BACKFILL_KEYS.run);
+    const parsed = raw ? runState.safeParse(JSON.parse(raw)) : undefined;
+    const stored = parsed?.success ? parsed.data : undefined;
+    if (stored && (stored.mode === 'full' || mode === 'import')) return stored;
+    const unfinished = (await status()).length > 0;
+    if (unfinished && (stored || mode === 'full')) {
+      deps.logger?.info('backfill: an unfinished import cannot become a full run; starting over', {});
+      await clearState();
+    }
+    // Database time: the clock created_at is written with.
+    const [now] = await deps.db.execute<{ at: string }>(sql`SELECT to_json(clock_timestamp())#>>'{}' AS at`);
+    const state: RunState = { id: crypto.randomUUID(), mode, startedAt: String(now?.at) };
+    await setState(deps.db, BACKFILL_KEYS.run, JSON.stringify(state));
+    return state;
   }
 
   async function getState(key: string): Promise<string | null> {
@@ -447,10 +303,9 @@ export function makeBackfill(deps: BackfillDeps) {
   function emit(result: BackfillResult) {
     if (!deps.metrics) return;
     for (const phase of PHASES) {
-      const c = result.imported[phase];
       const metric = deps.metrics.singleMetric();
       metric.addDimension('phase', phase);
-      metric.addMetric('BackfillApplied', MetricUnit.Count, c.inserted + c.updated);
+      metric.addMetric('BackfillApplied', MetricUnit.Count, result.imported[phase].applied);
     }
     if (result.tombstoned) {
       const t = result.tombstoned;
@@ -460,13 +315,12 @@ export function makeBackfill(deps: BackfillDeps) {
     }
   }
 
-  /** Where an unfinished run stands (phase -> cursor), for the runbook and the CLI. */
+  /** Where an unfinished run stands (key -> cursor), for the runbook and the CLI. */
   async function status() {
-    const rows = await deps.db
+    return deps.db
       .select({ key: syncState.key, cursor: syncState.cursor, updatedAt: syncState.updatedAt })
       .from(syncState)
       .where(inArray(syncState.key, Object.values(BACKFILL_KEYS)));
-    return rows;
   }
 
   return { run, status };

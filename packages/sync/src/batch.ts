@@ -1,60 +1,28 @@
-import {
-  type Executor,
-  invitationUpsertStatement,
-  membershipTombstoneStatement,
-  membershipUpsertStatement,
-  type OrganizationFields,
-  organizationTombstoneStatement,
-  organizationUpsertStatement,
-  processedEvents,
-  releasedEmail,
-  revokedSessions,
-  template,
-  type UserFields,
-  userTombstoneStatement,
-  userUpsertStatement,
-} from '@app/db';
+import { type Executor, send } from '@app/db';
 import { emailIds, type OutboxRows } from '@app/notifications';
-import { inArray } from 'drizzle-orm';
-import {
-  type ApplyDeps,
-  type ApplyResult,
-  applyEvent,
-  claimAndFindParents,
-  domainStatement,
-  membershipFields,
-  membershipOutbox,
-  organizationOutbox,
-  orgFields,
-  splitType,
-  staleStatement,
-  userFields,
-} from './apply';
 import { SyncError } from './errors';
-import {
-  type EventEnvelope,
-  membershipData,
-  organizationData,
-  organizationDomainData,
-  parseData,
-  sessionData,
-  userData,
-} from './events';
-import { invitationData, invitationFields } from './invitations';
-import { fetchParentOrganization, fetchParentUser } from './parents';
-import { pipelineRows, type Statement, send } from './pipeline';
+import { type EventEnvelope, parseData } from './events';
+import { claimAndFindParents, releaseStatement, staleStatement } from './inbox';
+import type { ParentDeps } from './parents';
+import { type Change, parentsOf, plan, runPlan } from './plan';
+import { eventTypeOf, KINDS } from './registry';
+
+/**
+ * What applying an event did: `applied` changed the database; `stale` was older than the stored
+ * state (or hit a tombstone); `duplicate` was applied before (inbox); `ignored` is a type this app
+ * does not sync. Every outcome but a thrown error acknowledges the message.
+ */
+export type Outcome = 'applied' | 'stale' | 'duplicate' | 'ignored';
+export type ApplyResult = {
+  outcome: Outcome;
+  parentsFetched: number;
+  /** Ids of the EMAIL notifications the event wrote (outbox), to enqueue once the transaction commits. */
+  notify?: string[];
+};
+export type ApplyDeps = ParentDeps;
 
 /** What became of one event of a batch: its result, or the error that fails its message alone. */
 export type BatchOutcome = { ok: true; result: ApplyResult } | { ok: false; error: SyncError };
-
-type Valid =
-  | { kind: 'user'; deleted: boolean; data: ReturnType<typeof userData.parse> }
-  | { kind: 'organization'; deleted: boolean; data: ReturnType<typeof organizationData.parse> }
-  | { kind: 'organization_membership'; deleted: boolean; data: ReturnType<typeof membershipData.parse> }
-  | { kind: 'organization_domain'; deleted: boolean; data: ReturnType<typeof organizationDomainData.parse> }
-  | { kind: 'session'; data: ReturnType<typeof sessionData.parse> }
-  | { kind: 'invitation'; data: ReturnType<typeof invitationData.parse> }
-  | { kind: 'other' };
 
 /**
  * The outcome of each event, and `unconfirmed`: a statement of the batch sent but not awaited (the
@@ -64,21 +32,16 @@ type Valid =
  */
 export type BatchResult = { outcomes: BatchOutcome[]; unconfirmed: Promise<unknown> | undefined };
 
-/** An event's statements in the pipeline: [first, end) of it; the last one's rows say `applied`. */
-type Span = { index: number; first: number; end: number; parentsFetched: number; outbox?: number };
-
 /**
- * Applies the events of one SQS batch inside the caller's transaction with a handful of round
- * trips instead of two or more per event, with the same guarantees as applyEvent for each:
- * 1. each event's data is validated; one statement claims every inbox row (duplicates come back
- *    unclaimed and are acknowledged) and says which parents the memberships and domains refer to
- *    exist locally; an invalid claimed event fails alone and its inbox row is released;
- * 2. parents that neither the database nor an earlier event of the batch provides are fetched
- *    from WorkOS (a failure fails that event alone and releases its inbox row);
- * 3. every effect is one or two statements (the shared upsert statements: order guard,
- *    tombstones, email claims), all sent back to back and executed in the batch's order;
- * 4. one statement marks the stale ones in the inbox, sent without waiting for its answer.
- * A second copy of an event within the batch goes through applyEvent afterwards. A database error
+ * Applies events inside the caller's transaction in a handful of round trips, each exactly once
+ * and under the order guard:
+ * 1. each event's data is validated against its registry kind; one statement claims every inbox
+ *    row (duplicates come back unclaimed and are acknowledged) and says which parents exist
+ *    locally; an invalid claimed event fails alone and its inbox row is released;
+ * 2. the planner fetches missing parents and lists every effect's statements (plan.ts), all sent
+ *    back to back and executed in the batch's order;
+ * 3. one statement marks the stale ones in the inbox, sent without waiting for its answer.
+ * A second copy of an event within the batch is applied on its own afterwards. A database error
  * rejects: the caller's transaction must roll back (the worker then retries event by event).
  */
 export async function applyBatch(
@@ -89,7 +52,7 @@ export async function applyBatch(
   const outcomes: BatchOutcome[] = new Array(events.length);
   const seen = new Set<string>();
   const repeats: number[] = [];
-  const firsts: { index: number; event?: Valid; error?: SyncError }[] = [];
+  const firsts: { index: number; change?: Change; error?: SyncError }[] = [];
   events.forEach((envelope, index) => {
     if (seen.has(envelope.id)) {
       repeats.push(index);
@@ -97,142 +60,55 @@ export async function applyBatch(
     }
     seen.add(envelope.id);
     try {
-      firsts.push({ index, event: validate(envelope) });
+      firsts.push({ index, ...validate(envelope) });
     } catch (error) {
       if (!(error instanceof SyncError)) throw error;
       firsts.push({ index, error });
     }
   });
-  const {
-    claimed,
-    users: knownUsers,
-    organizations: knownOrgs,
-  } = await claimAndFindParents(ex, events, ...parentsOf(firsts.flatMap((f) => (f.event ? [f.event] : []))));
-  const valid: { index: number; event: Valid }[] = [];
+  const changes = firsts.flatMap((f) => (f.change ? [f.change] : []));
+  const { claimed, ...known } = await claimAndFindParents(ex, events, ...parentsOf(changes));
+
+  const planned: { index: number; change: Change }[] = [];
   const released: string[] = [];
-  for (const { index, event, error } of firsts) {
+  for (const { index, change, error } of firsts) {
     const id = events[index]?.id as string;
     if (!claimed.has(id)) outcomes[index] = { ok: true, result: { outcome: 'duplicate', parentsFetched: 0 } };
-    else if (event) valid.push({ index, event });
+    else if (change) planned.push({ index, change });
     else if (error) {
       outcomes[index] = { ok: false, error };
       released.push(id);
-    }
+    } else outcomes[index] = { ok: true, result: { outcome: 'ignored', parentsFetched: 0 } };
   }
 
-  const statements: Statement[] = [];
-  const spans: Span[] = [];
-
-  for (const { index, event } of valid) {
-    const first = statements.length;
-    let parentsFetched = 0;
-    try {
-      if (event.kind === 'organization_membership' || event.kind === 'organization_domain') {
-        const userId = event.kind === 'organization_membership' ? event.data.user_id : null;
-        const orgId = event.data.organization_id;
-        if (userId && !knownUsers.has(userId)) {
-          const { fields, gone } = await fetchParentUser(userId, deps);
-          statements.push(...userStatements(fields, gone));
-          knownUsers.add(userId);
-          parentsFetched++;
-        }
-        if (!knownOrgs.has(orgId)) {
-          const { fields, gone } = await fetchParentOrganization(orgId, deps);
-          statements.push(...organizationStatements(fields, gone));
-          knownOrgs.add(orgId);
-          parentsFetched++;
-        }
-      }
-    } catch (error) {
-      if (!(error instanceof SyncError)) throw error;
-      // A parent fetched before the failure stays written, as applyEvent leaves it.
-      outcomes[index] = { ok: false, error };
-      released.push(events[index]?.id as string);
-      continue;
-    }
-    // The event's outbox statement (notifications) reads the state its effect replaces: it goes first.
-    let outbox: number | undefined;
-    if (event.kind === 'organization_membership') {
-      outbox = statements.push(membershipOutbox(event.data, event.deleted)) - 1;
-    } else if (event.kind === 'organization' && !event.deleted) {
-      outbox = statements.push(organizationOutbox(event.data)) - 1;
-    }
-    const effectStart = statements.length;
-    switch (event.kind) {
-      case 'user':
-        statements.push(...userStatements(userFields(event.data), event.deleted));
-        knownUsers.add(event.data.id);
-        break;
-      case 'organization':
-        statements.push(...organizationStatements(orgFields(event.data), event.deleted));
-        knownOrgs.add(event.data.id);
-        break;
-      case 'organization_membership': {
-        const {
-          userId: workosUserId,
-          organizationId: workosOrgId,
-          ...fields
-        } = membershipFields(event.data, {
-          userId: event.data.user_id,
-          organizationId: event.data.organization_id,
-        });
-        statements.push(membershipUpsertStatement({ ...fields, workosUserId, workosOrgId }));
-        if (event.deleted) statements.push(membershipTombstoneStatement(fields.workosMembershipId));
-        break;
-      }
-      case 'organization_domain':
-        statements.push(domainStatement(event.data, event.deleted));
-        break;
-      case 'session':
-        statements.push(
-          template(
-            'session.revoke',
-            (x, v) =>
-              x
-                .insert(revokedSessions)
-                .values(v)
-                .onConflictDoNothing()
-                .returning({ sessionId: revokedSessions.sessionId }),
-            { sessionId: event.data.id, workosUserId: event.data.user_id ?? null },
-          ),
-        );
-        break;
-      case 'invitation':
-        statements.push(invitationUpsertStatement(invitationFields(event.data)));
-        break;
-      default:
-        break;
-    }
-    if (statements.length === effectStart) {
-      outcomes[index] = { ok: true, result: { outcome: 'ignored', parentsFetched } };
-    } else
-      spans.push({
-        index,
-        first,
-        end: statements.length,
-        parentsFetched,
-        ...(outbox === undefined ? {} : { outbox }),
-      });
-  }
-  if (released.length) {
-    statements.push(ex.delete(processedEvents).where(inArray(processedEvents.eventId, released)));
-  }
-
-  const rows = statements.length ? await pipelineRows(ex, statements) : [];
+  const steps = await plan(
+    planned.map((p) => p.change),
+    known,
+    deps,
+  );
+  steps.steps.forEach((step, i) => {
+    if (!step.ok) released.push(events[planned[i]?.index as number]?.id as string);
+  });
+  const results = await runPlan(ex, steps, released.length ? [releaseStatement(released)] : []);
   const stale: string[] = [];
-  for (const span of spans) {
-    const applied = (rows[span.end - 1]?.length ?? 0) > 0;
-    if (!applied) stale.push(events[span.index]?.id as string);
-    const notify = span.outbox === undefined ? [] : emailIds((rows[span.outbox] ?? []) as OutboxRows);
-    outcomes[span.index] = {
+  steps.steps.forEach((step, i) => {
+    const index = planned[i]?.index as number;
+    if (!step.ok) {
+      outcomes[index] = { ok: false, error: step.error };
+      return;
+    }
+    const applied = results[i]?.applied ?? false;
+    if (!applied) stale.push(events[index]?.id as string);
+    const notify = emailIds((results[i]?.outboxRows ?? []) as OutboxRows);
+    outcomes[index] = {
       ok: true,
       result: {
         outcome: applied ? 'applied' : 'stale',
-        parentsFetched: span.parentsFetched,
+        parentsFetched: step.parentsFetched,
         ...(notify.length ? { notify } : {}),
       },
     };
-  }
+  });
   // Not awaited: sent now, answered with the COMMIT that follows (see BatchResult.unconfirmed).
   const unconfirmed = stale.length ? send(ex, staleStatement(stale)) : undefined;
 
@@ -247,55 +123,25 @@ export async function applyBatch(
   return { outcomes, unconfirmed };
 }
 
-/** The event's data checked for its type (InvalidEventError when it cannot be applied). */
-function validate(event: EventEnvelope): Valid {
-  const [kind, action] = splitType(event.event);
-  const deleted = action === 'deleted';
-  switch (kind) {
-    case 'user':
-      return { kind, deleted, data: parseData(userData, event) };
-    case 'organization':
-      return { kind, deleted, data: parseData(organizationData, event) };
-    case 'organization_membership':
-      return { kind, deleted, data: parseData(membershipData, event) };
-    case 'organization_domain':
-      return { kind, deleted, data: parseData(organizationDomainData, event) };
-    case 'session':
-      return { kind, data: parseData(sessionData, event) };
-    case 'invitation':
-      return { kind, data: parseData(invitationData, event) };
-    default:
-      return { kind: 'other' };
-  }
-}
-
 /**
- * Every parent the batch's memberships and domains refer to: which have a local row decides which
- * are fetched from WorkOS (unless an event of the batch writes them first).
+ * Applies one WorkOS event: applyBatch with a batch of one, so the per-event path (the worker's
+ * fallback) runs exactly the batch path's rules. Run it inside a transaction: the inbox row and the
+ * effect commit or roll back together. A SyncError (invalid data, parent unavailable) is thrown
+ * after the inbox row is released.
  */
-function parentsOf(events: Valid[]): [string[], string[]] {
-  const users = new Set<string>();
-  const orgs = new Set<string>();
-  for (const event of events) {
-    if (event.kind === 'organization_membership') users.add(event.data.user_id);
-    if (event.kind === 'organization_membership' || event.kind === 'organization_domain') {
-      orgs.add(event.data.organization_id);
-    }
-  }
-  return [[...users], [...orgs]];
+export async function applyEvent(ex: Executor, event: EventEnvelope, deps: ApplyDeps): Promise<ApplyResult> {
+  const { outcomes, unconfirmed } = await applyBatch(ex, [event], deps);
+  await unconfirmed;
+  const [outcome] = outcomes;
+  if (!outcome) throw new Error('no outcome for the event');
+  if (!outcome.ok) throw outcome.error;
+  return outcome.result;
 }
 
-/** upsertUser, or tombstoneUser when `deleted`, as statements; the last one's rows mean applied. */
-function userStatements(fields: UserFields, deleted: boolean) {
-  if (!deleted) return [userUpsertStatement(fields)];
-  return [
-    userUpsertStatement({ ...fields, email: releasedEmail(fields.workosId) }),
-    userTombstoneStatement(fields.workosId),
-  ];
-}
-
-/** upsertOrganization, or tombstoneOrganization when `deleted`, as statements. */
-function organizationStatements(fields: OrganizationFields, deleted: boolean) {
-  if (!deleted) return [organizationUpsertStatement(fields)];
-  return [organizationUpsertStatement(fields), organizationTombstoneStatement(fields.workosOrgId)];
+/** The event as a change of its registry kind (InvalidEventError when its data cannot be applied); none when not synced. */
+function validate(event: EventEnvelope): { change?: Change } {
+  const type = eventTypeOf(event.event);
+  if (!type) return {};
+  const data = parseData(KINDS[type.kind].schema as never, event);
+  return { change: { kind: type.kind, data, origin: { eventId: event.id, deleted: type.deleted } } };
 }

@@ -1,15 +1,8 @@
-export {
-  type ApplyDeps,
-  type ApplyResult,
-  applyClaimed,
-  applyEvent,
-  claimEvents,
-  type Outcome,
-  recordStale,
-} from './apply';
+export { type ApplyDeps, type ApplyResult, applyBatch, applyEvent, type Outcome } from './batch';
 export { InvalidEventError, ParentUnavailableError, SyncError, type SyncErrorCode } from './errors';
 export { type EventEnvelope, eventEnvelope, parseEnvelope } from './events';
 export type { ParentSource } from './parents';
+export { EVENT_TYPES, SYNCED_EVENT_TYPES } from './registry';
 export {
   type BatchReport,
   makeSyncWorker,

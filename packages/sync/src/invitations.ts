@@ -2,8 +2,6 @@ import type { InvitationFields } from '@app/db';
 import * as z from 'zod';
 
 /** invitation.* events: what the mirror keeps of them (WorkOS never sends the token in events). */
-export const INVITATION_ACTIONS = new Set(['created', 'revoked', 'resent', 'accepted']);
-
 const timestamp = z.iso.datetime({ offset: true });
 
 export const invitationData = z.object({
@@ -22,7 +20,7 @@ export const invitationData = z.object({
 });
 export type InvitationData = z.infer<typeof invitationData>;
 
-export const invitationFields = (d: InvitationData): InvitationFields => ({
+export const invitationFields = (d: InvitationData, eventId: string | null = null): InvitationFields => ({
   workosInvitationId: d.id,
   workosOrgId: d.organization_id ?? null,
   email: d.email,
@@ -35,4 +33,5 @@ export const invitationFields = (d: InvitationData): InvitationFields => ({
   revokedAt: d.revoked_at ?? null,
   createdAt: d.created_at,
   updatedAt: d.updated_at,
+  eventId,
 });

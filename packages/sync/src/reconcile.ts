@@ -1,3 +1,4 @@
+import { type RetryPolicy, sleep as realSleep, withRetry } from '@app/config/retry';
 import { type Database, syncState } from '@app/db';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -9,33 +10,14 @@ import {
 } from '@aws-sdk/client-sqs';
 import { and, eq, isNull } from 'drizzle-orm';
 import * as z from 'zod';
-import { type RetryPolicy, sleep as realSleep, type WorkOSGet, withRetry } from './reconcile-retry';
+import type { WorkOSGet } from './parents';
+import { SYNCED_EVENT_TYPES } from './registry';
 
 /** sync_state key of the Events API cursor: the id of the last event safely on the queue. */
 export const EVENTS_CURSOR_KEY = 'events_api';
 
 /** Every event type the sync worker applies; reconcile asks the Events API for exactly these. */
-export const RECONCILED_EVENT_TYPES = [
-  'user.created',
-  'user.updated',
-  'user.deleted',
-  'organization.created',
-  'organization.updated',
-  'organization.deleted',
-  'organization_membership.created',
-  'organization_membership.updated',
-  'organization_membership.deleted',
-  'organization_domain.created',
-  'organization_domain.updated',
-  'organization_domain.deleted',
-  'organization_domain.verified',
-  'organization_domain.verification_failed',
-  'session.revoked',
-  'invitation.created',
-  'invitation.revoked',
-  'invitation.resent',
-  'invitation.accepted',
-] as const;
+export const RECONCILED_EVENT_TYPES = SYNCED_EVENT_TYPES;
 
 /** Machine-readable reasons a reconcile run stopped early. */
 export type ReconcileErrorCode =
@@ -101,6 +83,14 @@ type RawEvent = z.infer<typeof eventsPage>['data'][number];
 
 const SQS_BATCH = 10;
 const SEND_ATTEMPTS = 3;
+
+/** Some entries of a SendMessageBatch failed on SQS's side and are worth sending again. */
+class PartialSend extends Error {
+  constructor(readonly pending: number) {
+    super(`${pending} entries not accepted by SQS`);
+    this.name = 'PartialSend';
+  }
+}
 
 /**
  * The safety net behind webhooks: reads the WorkOS Events API after the stored cursor (oldest
@@ -200,18 +190,16 @@ export function makeReconciler(deps: ReconcilerDeps) {
     }));
     let pending = entries;
     const failed = new Map<number, string>();
-    for (let attempt = 1; attempt <= SEND_ATTEMPTS && pending.length > 0; attempt++) {
-      if (attempt > 1) await wait(100 * 2 ** attempt);
+    /** Sends the pending entries; throws while some are worth sending again (the shared retry rule). */
+    const sendPending = async () => {
       let result: SendMessageBatchCommandOutput;
       try {
         result = await deps.sqs.send(
           new SendMessageBatchCommand({ QueueUrl: deps.queueUrl, Entries: pending }),
         );
       } catch (error) {
-        deps.logger?.warn('SendMessageBatch failed', { attempt, error });
         for (const entry of pending) failed.set(Number(entry.Id), 'SendMessageBatchFailed');
-        run.retries++;
-        continue;
+        throw error;
       }
       const again = new Set<string>();
       for (const entry of pending) failed.delete(Number(entry.Id));
@@ -220,7 +208,26 @@ export function makeReconciler(deps: ReconcilerDeps) {
         if (!f.SenderFault && f.Id !== undefined) again.add(f.Id);
       }
       pending = pending.filter((entry) => again.has(entry.Id ?? ''));
-      if (pending.length) run.retries++;
+      if (pending.length) throw new PartialSend(pending.length);
+    };
+    try {
+      await withRetry(sendPending, {
+        policy: { attempts: SEND_ATTEMPTS, baseDelayMs: 400, maxDelayMs: 1600 },
+        // SQS's own failures (throttling, a dropped connection) and entries it failed on its side.
+        retryable: () => true,
+        sleep: wait,
+        ...(run.remainingMs ? { remainingMs: run.remainingMs } : {}),
+        onRetry: ({ attempt, delayMs }) => {
+          run.retries++;
+          deps.logger?.warn('SendMessageBatch failed; retrying', {
+            attempt,
+            delayMs,
+            pending: pending.length,
+          });
+        },
+      });
+    } catch {
+      // What is still failed is reported below; the cursor stops before the first of it.
     }
     const firstFailed = failed.size ? Math.min(...failed.keys()) : chunk.length;
     if (failed.size) {

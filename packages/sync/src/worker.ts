@@ -3,8 +3,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { type ApplyResult, applyEvent } from './apply';
-import { applyBatch } from './batch';
+import { type ApplyResult, applyBatch, applyEvent } from './batch';
 import { SyncError } from './errors';
 import { type EventEnvelope, parseEnvelope } from './events';
 import type { ParentSource } from './parents';
@@ -209,7 +208,11 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
   }
   let single: Metrics | undefined;
 
-  return { handler, processBatch };
+  /**
+   * `processBatch` runs the batch in one transaction and falls back to `processEachRecord` (one
+   * transaction per record) when the database rejects it; both apply events through the same planner.
+   */
+  return { handler, processBatch, processEachRecord: isolated };
 }
 
 export type SyncWorker = ReturnType<typeof makeSyncWorker>;

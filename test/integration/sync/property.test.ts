@@ -1,6 +1,8 @@
-import { organizationMemberships, organizations, processedEvents, users } from '@app/db';
+import { organizationMemberships, organizations, processedEvents, syncState, users } from '@app/db';
 import type { SyncWorker } from '@app/sync';
+import { EVENTS_CURSOR_KEY, makeReconciler } from '@app/sync/reconcile';
 import type { Emulator } from '@app/workos-emulator';
+import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import fc from 'fast-check';
@@ -12,22 +14,33 @@ import { type SyncWorkerBed, startSyncWorker } from '../../support/sync';
 /**
  * Histories are produced by the WorkOS emulator itself (so they are histories WorkOS could send:
  * unique emails among live users, memberships only of existing users and organizations, deletes
- * cascading to memberships), then delivered in order, and shuffled with duplicates. Both must end
- * in the same database state, and the live rows must match WorkOS's final state.
+ * cascading to memberships), with many changes sharing a millisecond (the emulator's clock is
+ * frozen and moves on only between some changes), deletes followed by re-creates, emails swapped
+ * between users and organizations with the same name. Each history is delivered four ways: in order
+ * through the batch path; shuffled with duplicates through the batch path; shuffled with duplicates
+ * through the per-event path; and read back from the Events API by reconcile. All four must end in
+ * the same database state, and the live rows must be WorkOS's own state after the history.
  */
 
 let t: TestDatabase;
 let emulator: Emulator;
 let worker: SyncWorker;
+let workos: SyncWorkerBed['workos'];
 let stop: SyncWorkerBed['stop'];
 
 beforeAll(async () => {
-  ({ t, emulator, worker, stop } = await startSyncWorker({ dbMax: 1 }));
+  ({ t, emulator, worker, workos, stop } = await startSyncWorker({ dbMax: 1 }));
+  emulator.clock.freeze();
+  // An event before every history, so each history's reconcile can start after a known cursor.
+  emulator.store.createUser({ email: 'before-every-history@prop.test' });
 });
-afterAll(() => stop());
+afterAll(async () => {
+  emulator.clock.resume();
+  await stop();
+});
 
-const USERS = 4;
-const ORGS = 3;
+const USERS = 3;
+const ORGS = 2;
 const EMAILS = 5;
 const NAMES = ['Acme', 'Acme', 'Globex', 'Initech'];
 const ROLES = ['owner', 'admin', 'member', 'viewer', 'billing'];
@@ -41,6 +54,10 @@ const op = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant('updateUser'), u: slot(USERS), e: slot(EMAILS), n: slot(4) }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteUser'), u: slot(USERS) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('swapEmails'), u: slot(USERS), v: slot(USERS) }),
+  },
   {
     weight: 2,
     arbitrary: fc.record({ kind: fc.constant('createOrg'), o: slot(ORGS), n: slot(NAMES.length) }),
@@ -82,6 +99,7 @@ const op = fc.oneof(
 type Op = {
   kind: string;
   u?: number;
+  v?: number;
   o?: number;
   e?: number;
   n?: number;
@@ -92,8 +110,11 @@ type Op = {
 
 let run = 0;
 
-/** Plays the operations on the emulator (skipping the ones WorkOS would refuse); returns the events. */
-function playHistory(ops: Op[]): string[] {
+/**
+ * Plays the operations on the emulator (skipping the ones WorkOS would refuse); returns the events.
+ * `sameMs[i]`: operation i happens in the same millisecond as the one before it.
+ */
+function playHistory(ops: Op[], sameMs: boolean[]): string[] {
   run++;
   const store = emulator.store;
   const userIds: (string | undefined)[] = [];
@@ -103,8 +124,8 @@ function playHistory(ops: Op[]): string[] {
   const membershipOf = (u: number, o: number) =>
     store.listMemberships().find((m) => m.user_id === userIds[u] && m.organization_id === orgIds[o]);
   const start = emulator.events.length;
-  for (const o of ops) {
-    emulator.clock.advance(1000); // distinct WorkOS timestamps, as between real changes
+  for (const [i, o] of ops.entries()) {
+    if (!sameMs[i % sameMs.length]) emulator.clock.advance(1000);
     const u = o.u ?? 0;
     const g = o.o ?? 0;
     try {
@@ -115,6 +136,16 @@ function playHistory(ops: Op[]): string[] {
         case 'updateUser':
           if (userIds[u]) store.updateUser(userIds[u], { email: email(o.e ?? 0), lastName: `L${o.n}` });
           break;
+        case 'swapEmails': {
+          const [a, b] = [userIds[u], userIds[o.v ?? 0]];
+          if (a && b && a !== b) {
+            const [ea, eb] = [store.getUser(a).email, store.getUser(b).email];
+            store.updateUser(a, { email: `swap-${run}-${i}@prop.test` });
+            store.updateUser(b, { email: ea });
+            store.updateUser(a, { email: eb });
+          }
+          break;
+        }
         case 'deleteUser':
           if (userIds[u]) store.deleteUser(userIds[u]);
           userIds[u] = undefined;
@@ -160,24 +191,47 @@ function playHistory(ops: Op[]): string[] {
 
 async function reset() {
   await t.db.execute(
-    sql`TRUNCATE ${users}, ${organizations}, ${organizationMemberships}, ${processedEvents} CASCADE`,
+    sql`TRUNCATE ${users}, ${organizations}, ${organizationMemberships}, ${processedEvents}, ${syncState} CASCADE`,
   );
 }
 
-/** Delivers messages in batches of 10; failed ones are redelivered later, as SQS would. */
-async function deliver(messages: string[]) {
+/**
+ * Delivers messages in batches of 10 through the batch path (one transaction per batch) or the
+ * per-event path (one per record); failed ones are redelivered later, as SQS would.
+ */
+async function deliver(messages: string[], path: 'batch' | 'each' = 'batch') {
   let pending = messages;
   for (let round = 0; pending.length && round < 5; round++) {
     const failed: string[] = [];
     for (let i = 0; i < pending.length; i += 10) {
       const event = sqsEvent(pending.slice(i, i + 10));
-      const response = await worker.handler(event);
+      const { response } =
+        path === 'batch' ? await worker.processBatch(event) : await worker.processEachRecord(event);
       const ids = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
       for (const r of event.Records) if (ids.has(r.messageId)) failed.push(r.body);
     }
     pending = failed;
   }
   return pending;
+}
+
+/**
+ * Reconcile reads the history back from the emulator's Events API (after the event before it) and
+ * sends it to SQS; SQS is stood in for at the SDK-command level: the messages it was sent are
+ * delivered to the worker in the order they were sent.
+ */
+async function deliverThroughReconcile(before: string) {
+  const sent: string[] = [];
+  const sqs = {
+    send: async (command: SendMessageBatchCommand) => {
+      const entries = command.input.Entries ?? [];
+      sent.push(...entries.map((e) => e.MessageBody ?? ''));
+      return { Successful: entries.map((e) => ({ Id: e.Id })), Failed: [] };
+    },
+  } as unknown as SQSClient;
+  await t.db.insert(syncState).values({ key: EVENTS_CURSOR_KEY, cursor: before });
+  await makeReconciler({ db: t.db, workos, sqs, queueUrl: 'reconcile-property' }).run();
+  return { sent, undelivered: await deliver(sent) };
 }
 
 /** The database as the app sees it, keyed by WorkOS ids (local uuids and slugs depend on arrival order). */
@@ -235,28 +289,82 @@ async function snapshot() {
   };
 }
 
-/** What WorkOS holds now, in the snapshot's shape (live rows only). */
+/** What WorkOS holds now of the history's objects, in the snapshot's shape (live rows only). */
 function workosState(history: string[]) {
   const ids = new Set(history.map((e) => (JSON.parse(e).data as { id: string }).id));
-  const liveUsers = emulator.store.listUsers().filter((u) => ids.has(u.id));
+  const byId = <T extends { id: string }>(rows: T[]) => rows.sort((a, b) => (a.id < b.id ? -1 : 1));
   return {
-    users: liveUsers.map((u) => ({ id: u.id, email: u.email, lastName: u.last_name ?? '' })),
-    memberships: emulator.store
-      .listMemberships()
-      .filter((m) => ids.has(m.id))
-      .map((m) => ({ id: m.id, roleSlug: m.role.slug, status: m.status })),
+    users: byId(
+      emulator.store
+        .listUsers()
+        .filter((u) => ids.has(u.id))
+        .map((u) => ({
+          id: u.id,
+          email: u.email,
+          firstName: u.first_name ?? '',
+          lastName: u.last_name ?? '',
+        })),
+    ),
+    organizations: byId(
+      emulator.store
+        .listOrganizations()
+        .filter((o) => ids.has(o.id))
+        .map((o) => ({
+          id: o.id,
+          name: o.name,
+          domains: o.domains.map((d) => `${d.id}:${d.domain}:${d.state}`).sort(),
+        })),
+    ),
+    memberships: byId(
+      emulator.store
+        .listMemberships()
+        .filter((m) => ids.has(m.id))
+        .map((m) => ({
+          id: m.id,
+          user: m.user_id,
+          org: m.organization_id,
+          roleSlug: m.role.slug,
+          status: m.status,
+        })),
+    ),
   };
 }
 
-describe('sync property: any delivery order with duplicates ends where in-order delivery ends', () => {
-  it('holds for random histories of users, organizations and memberships', async () => {
+/** The live rows of a snapshot, in workosState's shape. */
+function liveState(snap: Awaited<ReturnType<typeof snapshot>>) {
+  const byId = <T extends { id: string }>(rows: T[]) => rows.sort((a, b) => (a.id < b.id ? -1 : 1));
+  return {
+    users: byId(
+      snap.users.flatMap((u) =>
+        'deleted' in u ? [] : [{ id: u.id, email: u.email, firstName: u.firstName, lastName: u.lastName }],
+      ),
+    ),
+    organizations: byId(
+      snap.organizations.flatMap((o) =>
+        'deleted' in o ? [] : [{ id: o.id, name: o.name, domains: o.domains }],
+      ),
+    ),
+    memberships: snap.memberships
+      .flatMap((m) =>
+        'deleted' in m
+          ? []
+          : [{ id: m.id ?? '', user: m.user, org: m.org, roleSlug: m.roleSlug, status: m.status }],
+      )
+      .sort((a, b) => (a.id < b.id ? -1 : 1)),
+  };
+}
+
+describe('sync property: every path, any delivery order, ends at WorkOS state', () => {
+  it('holds for 200 random histories with same-millisecond changes, deletes, re-creates and swaps', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(op, { minLength: 5, maxLength: 30 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 25 }),
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 60, maxLength: 60 }),
         fc.array(fc.nat(), { maxLength: 10 }),
-        async (ops, keys, duplicates) => {
-          const history = playHistory(ops as Op[]);
+        async (ops, sameMs, keys, duplicates) => {
+          const before = emulator.events.at(-1)?.id ?? '';
+          const history = playHistory(ops as Op[], sameMs);
           if (!history.length) return;
 
           await reset();
@@ -269,27 +377,25 @@ describe('sync property: any delivery order with duplicates ends where in-order 
             .sort((a, b) => a.key - b.key || a.i - b.i)
             .map((x) => x.message);
           await reset();
-          expect(await deliver(shuffled)).toEqual([]);
-          const anyOrder = await snapshot();
+          expect(await deliver(shuffled, 'batch')).toEqual([]);
+          expect(await snapshot()).toEqual(inOrder);
 
-          expect(anyOrder).toEqual(inOrder);
+          await reset();
+          expect(await deliver(shuffled, 'each')).toEqual([]);
+          expect(await snapshot()).toEqual(inOrder);
+
+          await reset();
+          const viaReconcile = await deliverThroughReconcile(before);
+          expect(viaReconcile.undelivered).toEqual([]);
+          expect(viaReconcile.sent).toHaveLength(history.length);
+          expect(await snapshot()).toEqual(inOrder);
+
           expect(inOrder.events).toHaveLength(new Set(history.map((e) => JSON.parse(e).id)).size);
-
-          // And the live rows are WorkOS's final state.
-          const expected = workosState(history);
-          const live = inOrder.users.filter((u) => !('deleted' in u));
-          expect(live.map((u) => ({ id: u.id, email: u.email, lastName: u.lastName }))).toEqual(
-            expect.arrayContaining(expected.users),
-          );
-          expect(live).toHaveLength(expected.users.length);
-          const liveMemberships = inOrder.memberships.filter((x) => !('deleted' in x));
-          expect(liveMemberships.map((x) => ({ id: x.id, roleSlug: x.roleSlug, status: x.status }))).toEqual(
-            expect.arrayContaining(expected.memberships),
-          );
-          expect(liveMemberships).toHaveLength(expected.memberships.length);
+          // And the live rows are WorkOS's own state after the history.
+          expect(liveState(inOrder)).toEqual(workosState(history));
         },
       ),
-      { numRuns: 40 },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 200) },
     );
-  }, 180_000);
+  }, 900_000);
 });

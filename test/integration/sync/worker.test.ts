@@ -130,7 +130,13 @@ describe('sync worker: organizations', () => {
     await deliver(orgEvent('created', { id, name: 'Wonder Works', domains, updated_at: at(1) }));
     expect(await orgRow(id)).toMatchObject({ name: 'Wonder Works', slug: 'wonder-works' });
     expect((await orgRow(id))?.domains).toEqual([
-      { id: 'org_domain_w1', domain: 'w1.test', state: 'verified', updatedAt: at(1) },
+      {
+        id: 'org_domain_w1',
+        domain: 'w1.test',
+        state: 'verified',
+        updatedAt: at(1),
+        eventId: expect.any(String),
+      },
     ]);
 
     await deliver(orgEvent('updated', { id, name: 'Wonder Works 2', domains, updated_at: at(2) }));
@@ -166,7 +172,13 @@ describe('sync worker: organizations', () => {
     await deliver(domainEvent('verified', { ...domain, state: 'verified', updated_at: at(3) }));
     await deliver(domainEvent('created', { ...domain, state: 'pending', updated_at: at(2) }));
     expect((await orgRow(org))?.domains).toEqual([
-      { id: 'org_domain_d1', domain: 'd1.test', state: 'verified', updatedAt: at(3) },
+      {
+        id: 'org_domain_d1',
+        domain: 'd1.test',
+        state: 'verified',
+        updatedAt: at(3),
+        eventId: expect.any(String),
+      },
     ]);
     // An older organization.updated (its list predates the verification) does not roll it back.
     await deliver(

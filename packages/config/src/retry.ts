@@ -1,16 +1,8 @@
 /**
- * Calling WorkOS from reconcile and backfill: one narrow client shape and one bounded retry rule.
- * Both read raw WorkOS JSON through the SDK's own `get` (its base URL, API key, timeout and error
- * classes), so the events they forward are byte-for-byte what a webhook carries.
+ * THE retry rule of this app's own loops (reconcile, backfill, and any call to WorkOS or AWS that
+ * this code retries itself): bounded attempts, exponential backoff with jitter, never sooner than
+ * a Retry-After, never past the invocation's remaining time, and only for errors worth another try.
  */
-
-/** The SDK's raw GET (`workos.get(path, { query })`): WorkOS JSON, snake_case, unconverted. */
-export type WorkOSGet = {
-  get(
-    path: string,
-    options: { query?: Record<string, unknown>; maxRetries?: number },
-  ): Promise<{ data: unknown }>;
-};
 
 export type RetryPolicy = {
   /** Total attempts, the first included. */
@@ -23,6 +15,8 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250, maxDe
 
 export type RetryOptions = {
   policy?: Partial<RetryPolicy>;
+  /** Which errors are worth another try; default isTransient (network, 408, 429, 5xx). */
+  retryable?: (error: unknown) => boolean;
   sleep?: (ms: number) => Promise<void>;
   /** Milliseconds left in the run; a retry that would end past it is not attempted. */
   remainingMs?: () => number;
@@ -67,7 +61,7 @@ export async function withRetry<T>(fn: () => Promise<T>, options: RetryOptions =
     try {
       return await fn();
     } catch (error) {
-      if (attempt >= policy.attempts || !isTransient(error)) throw error;
+      if (attempt >= policy.attempts || !(options.retryable ?? isTransient)(error)) throw error;
       const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       const jittered = backoff / 2 + (Math.random() * backoff) / 2;
       const delayMs = Math.min(policy.maxDelayMs, Math.max(retryAfterMs(error) ?? 0, jittered));
