@@ -1,16 +1,29 @@
 import type { Database } from '@app/db';
 import { type HttpResult, httpError, httpHandler, jsonBody, ok } from '@app/http';
 import { makeProfile, parseProfilePatch, requireSession, type Sessions, sessionOf } from '@app/session';
-import type { Logger } from '@app/telemetry';
+import type { Logger, Metrics } from '@app/telemetry';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 
-export type MeHandlerDeps = { sessions: Sessions; db: Database; hsts: boolean; logger?: Logger };
+export type MeHandlerDeps = {
+  sessions: Sessions;
+  db: Database;
+  hsts: boolean;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Secrets still holding their placeholder: every request is refused (503 NOT_CONFIGURED). */
+  notConfigured?: readonly string[];
+};
 
 /** The me function: GET /me, PATCH /me, GET /health. One instance per container (or per test). */
 export function makeMeHandler(deps: MeHandlerDeps) {
   const { db, hsts, logger } = deps;
   const profile = makeProfile({ db });
-  const base = { hsts, ...(logger ? { logger } : {}) };
+  const base = {
+    hsts,
+    notConfigured: deps.notConfigured,
+    metrics: deps.metrics,
+    ...(logger ? { logger } : {}),
+  };
   const signedIn = requireSession(deps);
 
   const routes: Record<string, (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>> = {

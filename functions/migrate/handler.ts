@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { loadConfig, schemas } from '@app/config';
+import { loadConfig } from '@app/config';
 import { resolveSecrets } from '@app/config/secrets';
 import { runMigrations } from '@app/db/migrate';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { env } from './env';
 
 /**
  * CloudFormation custom resource (via the CDK Provider framework): applies the committed migrations
@@ -14,7 +15,7 @@ export const handler = async (event: CloudFormationCustomResourceEvent) => {
     'RequestType' in event && event.RequestType !== 'Create' ? event.PhysicalResourceId : 'schema';
   if (event.RequestType === 'Delete') return { PhysicalResourceId: physicalId };
   await resolveSecrets();
-  const { DATABASE_URL } = loadConfig({ DATABASE_URL: schemas.DATABASE_URL });
+  const { DATABASE_URL } = loadConfig(env);
   const folder = process.env.MIGRATIONS_FOLDER ?? fileURLToPath(new URL('./migrations', import.meta.url));
   await runMigrations(DATABASE_URL, folder);
   return { PhysicalResourceId: physicalId };

@@ -15,7 +15,7 @@ import {
   type Sessions,
   sessionOf,
 } from '@app/session';
-import type { Logger } from '@app/telemetry';
+import type { Logger, Metrics } from '@app/telemetry';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 
 export type OrganizationsHandlerDeps = {
@@ -25,13 +25,21 @@ export type OrganizationsHandlerDeps = {
   /** TENANT_BASE_DOMAIN: on `<slug>.<base>` only that organization can be addressed. */
   tenantBaseDomain?: string | undefined;
   logger?: Logger;
+  metrics?: Metrics;
+  /** Secrets still holding their placeholder: every request is refused (503 NOT_CONFIGURED). */
+  notConfigured?: readonly string[];
 };
 
 /** The organizations function: list, read, update (custom fields), members. */
 export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
   const { db, hsts, logger } = deps;
   const orgs = makeOrganizations({ db });
-  const base = { hsts, ...(logger ? { logger } : {}) };
+  const base = {
+    hsts,
+    notConfigured: deps.notConfigured,
+    metrics: deps.metrics,
+    ...(logger ? { logger } : {}),
+  };
   const signedIn = requireSession(deps);
   const member = requireOrganization({ db, select: organizationSelector(deps.tenantBaseDomain) });
 

@@ -49,8 +49,10 @@ export const schemas = {
     .positive()
     .max(24 * 90)
     .default(72),
-  /** In AWS: Secrets Manager secret (JSON) holding WORKOS_API_KEY, WORKOS_WEBHOOK_SECRET, SESSION_SECRET. */
-  WORKOS_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  /** In AWS: the secrets (JSON, keyed by the variable name) holding WORKOS_API_KEY, WORKOS_WEBHOOK_SECRET, SESSION_SECRET. */
+  WORKOS_API_KEY_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  WORKOS_WEBHOOK_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  SESSION_SECRET_ARN: z.string().startsWith('arn:').optional(),
   /** In AWS: the RDS-generated secret; DATABASE_URL is built from it (TLS required). */
   DATABASE_SECRET_ARN: z.string().startsWith('arn:').optional(),
 } as const;

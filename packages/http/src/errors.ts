@@ -21,6 +21,7 @@ export const errorCodes = {
   INTERNAL_ERROR: 500,
   UPSTREAM_UNAVAILABLE: 503,
   QUEUE_UNAVAILABLE: 503,
+  NOT_CONFIGURED: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

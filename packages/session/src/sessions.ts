@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Database, sessionRefreshes } from '@app/db';
 import { httpError } from '@app/http';
 import type { Logger, Metrics } from '@app/telemetry';
-import { MetricUnit } from '@app/telemetry';
+import { emitMetric } from '@app/telemetry';
 import type { User as WorkOSUser } from '@workos-inc/node';
 import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import { type CookieSettings, clearCookie, SESSION_COOKIE, serializeCookie } from './cookies';
@@ -103,10 +103,7 @@ export function makeSessions(options: SessionsOptions) {
     httpError('INVALID_SESSION', 'The session cookie is not valid', { cookies: [clearSessionCookie()] });
 
   function recordRefresh(outcome: RefreshOutcome) {
-    if (!metrics) return;
-    const single = metrics.singleMetric();
-    single.addDimension('outcome', outcome);
-    single.addMetric('RefreshOutcome', MetricUnit.Count, 1);
+    emitMetric(metrics, 'RefreshOutcome', 1, { outcome });
   }
 
   function factsFrom(payload: SealedPayload, claims: AccessTokenClaims): SessionFacts | undefined {

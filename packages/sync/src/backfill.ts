@@ -13,8 +13,9 @@ import {
   upsertUser,
   users,
 } from '@app/db';
+import { emitMetric } from '@app/telemetry';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import { membershipFields, orgFields, userFields } from './apply';
@@ -445,18 +446,13 @@ export function makeBackfill(deps: BackfillDeps) {
   }
 
   function emit(result: BackfillResult) {
-    if (!deps.metrics) return;
     for (const phase of PHASES) {
       const c = result.imported[phase];
-      const metric = deps.metrics.singleMetric();
-      metric.addDimension('phase', phase);
-      metric.addMetric('BackfillApplied', MetricUnit.Count, c.inserted + c.updated);
+      emitMetric(deps.metrics, 'BackfillApplied', c.inserted + c.updated, { phase });
     }
     if (result.tombstoned) {
       const t = result.tombstoned;
-      deps.metrics
-        .singleMetric()
-        .addMetric('BackfillTombstoned', MetricUnit.Count, t.users + t.organizations + t.memberships);
+      emitMetric(deps.metrics, 'BackfillTombstoned', t.users + t.organizations + t.memberships);
     }
   }
 
