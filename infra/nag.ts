@@ -32,6 +32,22 @@ const routeAuthentication: Record<string, string> = {
     'is authenticated by the session cookie and authorized (ADMIN or OWNER membership) in the function',
   'GET /organizations/{slug}/members':
     'is authenticated by the session cookie and authorized by the local membership in the function',
+  'POST /organizations':
+    'is authenticated by the session cookie; the function creates the organization in WorkOS with the caller as its admin',
+  'PATCH /organizations/{slug}/members/{userId}':
+    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write) and the local membership in the function',
+  'DELETE /organizations/{slug}/members/{userId}':
+    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write), or is the caller leaving, in the function',
+  'GET /organizations/{slug}/invitations':
+    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write) in the function',
+  'POST /organizations/{slug}/invitations':
+    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write) in the function',
+  'DELETE /organizations/{slug}/invitations/{id}':
+    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write) in the function',
+  'POST /organizations/{slug}/invitations/{id}/resend':
+    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write) in the function',
+  'GET /organizations/{slug}/roles':
+    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members read) in the function',
 };
 
 /** The reason for a route, failing synth when a new route in infra/routes.ts has none yet. */

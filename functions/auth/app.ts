@@ -1,8 +1,8 @@
 import type { Database } from '@app/db';
-import { type HttpResult, httpError, httpHandler, jsonBody } from '@app/http';
+import { httpHandler, jsonBody, type RouteHandler, requireAppOrigin, routeHandlers } from '@app/http';
 import { requireSession } from '@app/session';
 import { type AuthFlowsOptions, makeAuthFlows } from '@app/session/auth-flows';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
 export type AuthHandlerDeps = AuthFlowsOptions & {
   db: Database;
@@ -20,20 +20,20 @@ export function makeAuthHandler(deps: AuthHandlerDeps) {
     metrics: deps.metrics,
     ...(deps.logger ? { logger: deps.logger } : {}),
   };
+  const appOrigin = requireAppOrigin({
+    origins: deps.allowedRedirectOrigins ?? [],
+    tenantBaseDomain: deps.tenantBaseDomain,
+  });
 
-  const routes: Record<string, (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>> = {
+  const handlers: Record<RouteKeyOf<'auth'>, RouteHandler> = {
     'GET /auth/login': httpHandler(flows.login, base),
     'GET /auth/callback': httpHandler(flows.callback, base),
-    'POST /auth/select-organization': httpHandler(flows.selectOrganization, base),
-    'POST /auth/logout': httpHandler(flows.logout, base),
+    'POST /auth/select-organization': httpHandler(flows.selectOrganization, base).use(appOrigin),
+    'POST /auth/logout': httpHandler(flows.logout, base).use(appOrigin),
     'POST /auth/switch-organization': httpHandler(flows.switchOrganization, base)
-      .use(requireSession(deps))
-      .use(jsonBody({ maxBytes: 4096 })),
+      .use(appOrigin)
+      .use(jsonBody({ maxBytes: 4096 }))
+      .use(requireSession(deps)),
   };
-  const notFound = httpHandler(async () => {
-    throw httpError('NOT_FOUND', 'No such route');
-  }, base);
-
-  return (event: APIGatewayProxyEventV2, context: Context) =>
-    (routes[event.routeKey] ?? notFound)(event, context);
+  return routeHandlers(routeKeysOf('auth'), handlers, base);
 }

@@ -5,5 +5,4 @@ import { sessionEnv } from '@app/session/env';
 export const env = {
   ...sessionEnv,
   WORKOS_REDIRECT_URI: schemas.WORKOS_REDIRECT_URI,
-  TENANT_BASE_DOMAIN: schemas.TENANT_BASE_DOMAIN,
 };

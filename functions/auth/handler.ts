@@ -5,12 +5,10 @@ import { env } from './env';
 
 // Built once per cold start; a warm container reuses the database connection and the cached JWKS.
 const runtime = await loadAuthRuntime('auth');
-const { WORKOS_REDIRECT_URI, TENANT_BASE_DOMAIN } = loadConfig(env);
+const { WORKOS_REDIRECT_URI } = loadConfig(env);
 
 export const handler = makeAuthHandler({
   ...runtime,
   clientId: runtime.config.WORKOS_CLIENT_ID,
   redirectUri: WORKOS_REDIRECT_URI,
-  allowedRedirectOrigins: runtime.config.ALLOWED_REDIRECT_ORIGINS,
-  tenantBaseDomain: TENANT_BASE_DOMAIN,
 });

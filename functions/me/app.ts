@@ -1,13 +1,19 @@
 import type { Database } from '@app/db';
-import { type HttpResult, httpError, httpHandler, jsonBody, ok } from '@app/http';
+import { httpHandler, jsonBody, ok, type RouteHandler, requireAppOrigin, routeHandlers } from '@app/http';
 import { makeProfile, parseProfilePatch, requireSession, type Sessions, sessionOf } from '@app/session';
 import type { Logger, Metrics } from '@app/telemetry';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
 export type MeHandlerDeps = {
   sessions: Sessions;
   db: Database;
   hsts: boolean;
+  /**
+   * ALLOWED_REDIRECT_ORIGINS: the app's origins, allowed to change state along with this API's own
+   * host and tenant subdomains (none when unset).
+   */
+  allowedRedirectOrigins?: readonly string[];
+  tenantBaseDomain?: string | undefined;
   logger?: Logger;
   metrics?: Metrics;
   /** Secrets still holding their placeholder: every request is refused (503 NOT_CONFIGURED). */
@@ -25,8 +31,12 @@ export function makeMeHandler(deps: MeHandlerDeps) {
     ...(logger ? { logger } : {}),
   };
   const signedIn = requireSession(deps);
+  const appOrigin = requireAppOrigin({
+    origins: deps.allowedRedirectOrigins ?? [],
+    tenantBaseDomain: deps.tenantBaseDomain,
+  });
 
-  const routes: Record<string, (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>> = {
+  const handlers: Record<RouteKeyOf<'me'>, RouteHandler> = {
     'GET /me': httpHandler(async (_event, context) => ok(await profile.me(sessionOf(context))), base).use(
       signedIn,
     ),
@@ -35,14 +45,10 @@ export function makeMeHandler(deps: MeHandlerDeps) {
         ok(await profile.update(sessionOf(context), parseProfilePatch(context.body))),
       base,
     )
-      .use(signedIn)
-      .use(jsonBody({ maxBytes: 32 * 1024 })),
+      .use(appOrigin)
+      .use(jsonBody({ maxBytes: 32 * 1024 }))
+      .use(signedIn),
     'GET /health': httpHandler(async () => ok({ status: 'ok' }), base),
   };
-  const notFound = httpHandler(async () => {
-    throw httpError('NOT_FOUND', 'No such route');
-  }, base);
-
-  return (event: APIGatewayProxyEventV2, context: Context) =>
-    (routes[event.routeKey] ?? notFound)(event, context);
+  return routeHandlers(routeKeysOf('me'), handlers, base);
 }

@@ -1,39 +1,70 @@
 import type { Database } from '@app/db';
-import { type HttpResult, httpError, httpHandler, jsonBody, ok } from '@app/http';
 import {
+  type HttpEvent,
+  httpError,
+  httpHandler,
+  jsonBody,
+  ok,
+  type RouteHandler,
+  requireAppOrigin,
+  routeHandlers,
+} from '@app/http';
+import {
+  changeRoleBody,
+  createOrganizationBody,
+  inviteBody,
+  type ManagementWorkOS,
+  makeManagement,
   makeOrganizations,
   organizationDetail,
   organizationSelector,
+  PERMISSIONS,
+  parseBody,
   parseMembersQuery,
   parseOrganizationPatch,
 } from '@app/organizations';
 import {
   organizationOf,
   requireOrganization,
+  requirePermission,
   requireRole,
   requireSession,
   type Sessions,
   sessionOf,
 } from '@app/session';
 import type { Logger, Metrics } from '@app/telemetry';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
 export type OrganizationsHandlerDeps = {
   sessions: Sessions;
   db: Database;
   hsts: boolean;
+  /**
+   * ALLOWED_REDIRECT_ORIGINS: the app's origins, allowed to change state along with this API's own
+   * host and tenant subdomains (none when unset).
+   */
+  allowedRedirectOrigins?: readonly string[];
   /** TENANT_BASE_DOMAIN: on `<slug>.<base>` only that organization can be addressed. */
   tenantBaseDomain?: string | undefined;
+  /** The WorkOS client for management calls, built on first use (reads never load the SDK). */
+  workos: () => Promise<ManagementWorkOS>;
   logger?: Logger;
   metrics?: Metrics;
   /** Secrets still holding their placeholder: every request is refused (503 NOT_CONFIGURED). */
   notConfigured?: readonly string[];
 };
 
-/** The organizations function: list, read, update (custom fields), members. */
+const param = (event: HttpEvent, name: string) => {
+  const value = event.pathParameters?.[name];
+  if (!value) throw httpError('NOT_FOUND', 'No such resource');
+  return value;
+};
+
+/** The organizations function: list, read, update (custom fields), members, and management through WorkOS. */
 export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
   const { db, hsts, logger } = deps;
   const orgs = makeOrganizations({ db });
+  const manage = makeManagement({ db, workos: deps.workos, ...(logger ? { logger } : {}) });
   const base = {
     hsts,
     notConfigured: deps.notConfigured,
@@ -41,13 +72,31 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
     ...(logger ? { logger } : {}),
   };
   const signedIn = requireSession(deps);
+  const appOrigin = requireAppOrigin({
+    origins: deps.allowedRedirectOrigins ?? [],
+    tenantBaseDomain: deps.tenantBaseDomain,
+  });
   const member = requireOrganization({ db, select: organizationSelector(deps.tenantBaseDomain) });
+  const body = jsonBody({ maxBytes: 16 * 1024 });
+  const canManage = requirePermission(PERMISSIONS.membersWrite);
+  const canRead = requirePermission(PERMISSIONS.membersRead);
+  // A member may always remove themselves (leave), whatever their permissions.
+  const canRemove = requirePermission(PERMISSIONS.membersWrite, {
+    allow: (event, session) => event.pathParameters?.userId === session.workosUserId,
+  });
 
-  const routes: Record<string, (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>> = {
+  const handlers: Record<RouteKeyOf<'organizations'>, RouteHandler> = {
     'GET /organizations': httpHandler(
       async (_event, context) => ok(await orgs.listFor(sessionOf(context).user.id)),
       base,
     ).use(signedIn),
+    'POST /organizations': httpHandler(async (_event, context) => {
+      const input = parseBody(createOrganizationBody, context.body);
+      return ok(await manage.createOrganization(sessionOf(context), input), { status: 201 });
+    }, base)
+      .use(appOrigin)
+      .use(signedIn)
+      .use(body),
     'GET /organizations/{slug}': httpHandler(async (_event, context) => {
       const { organization, membership } = organizationOf(context);
       return ok(organizationDetail(organization, membership));
@@ -61,21 +110,83 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
       logger?.info('organization updated', { organizationId: updated.id, fields: Object.keys(patch) });
       return ok(updated);
     }, base)
+      .use(appOrigin)
+      .use(jsonBody({ maxBytes: 32 * 1024 }))
       .use(signedIn)
       .use(member)
-      .use(requireRole('ADMIN', 'OWNER'))
-      .use(jsonBody({ maxBytes: 32 * 1024 })),
+      .use(requireRole('ADMIN', 'OWNER')),
     'GET /organizations/{slug}/members': httpHandler(async (event, context) => {
       const { organization } = organizationOf(context);
       return ok(await orgs.members(organization.id, parseMembersQuery(event.queryStringParameters)));
     }, base)
       .use(signedIn)
       .use(member),
+    'PATCH /organizations/{slug}/members/{userId}': httpHandler(
+      async (event, context) =>
+        ok(
+          await manage.changeRole(
+            organizationOf(context),
+            param(event, 'userId'),
+            parseBody(changeRoleBody, context.body),
+          ),
+        ),
+      base,
+    )
+      .use(appOrigin)
+      .use(signedIn)
+      .use(member)
+      .use(canManage)
+      .use(body),
+    'DELETE /organizations/{slug}/members/{userId}': httpHandler(
+      async (event, context) =>
+        ok(await manage.removeMember(organizationOf(context), param(event, 'userId'))),
+      base,
+    )
+      .use(appOrigin)
+      .use(signedIn)
+      .use(member)
+      .use(canRemove),
+    'GET /organizations/{slug}/invitations': httpHandler(
+      async (_event, context) => ok(await manage.listInvitations(organizationOf(context))),
+      base,
+    )
+      .use(signedIn)
+      .use(member)
+      .use(canManage),
+    'POST /organizations/{slug}/invitations': httpHandler(async (_event, context) => {
+      const input = parseBody(inviteBody, context.body);
+      return ok(await manage.invite(organizationOf(context), sessionOf(context), input), { status: 201 });
+    }, base)
+      .use(appOrigin)
+      .use(signedIn)
+      .use(member)
+      .use(canManage)
+      .use(body),
+    'DELETE /organizations/{slug}/invitations/{id}': httpHandler(
+      async (event, context) =>
+        ok(await manage.revokeInvitation(organizationOf(context), param(event, 'id'))),
+      base,
+    )
+      .use(appOrigin)
+      .use(signedIn)
+      .use(member)
+      .use(canManage),
+    'POST /organizations/{slug}/invitations/{id}/resend': httpHandler(
+      async (event, context) =>
+        ok(await manage.resendInvitation(organizationOf(context), param(event, 'id'))),
+      base,
+    )
+      .use(appOrigin)
+      .use(signedIn)
+      .use(member)
+      .use(canManage),
+    'GET /organizations/{slug}/roles': httpHandler(
+      async (_event, context) => ok(await manage.listRoles(organizationOf(context))),
+      base,
+    )
+      .use(signedIn)
+      .use(member)
+      .use(canRead),
   };
-  const notFound = httpHandler(async () => {
-    throw httpError('NOT_FOUND', 'No such route');
-  }, base);
-
-  return (event: APIGatewayProxyEventV2, context: Context) =>
-    (routes[event.routeKey] ?? notFound)(event, context);
+  return routeHandlers(routeKeysOf('organizations'), handlers, base);
 }

@@ -1,5 +1,4 @@
-import { schemas } from '@app/config';
 import { sessionEnv } from '@app/session/env';
 
 /** Every variable the organizations function reads; infra/functions.ts sets exactly these in AWS. */
-export const env = { ...sessionEnv, TENANT_BASE_DOMAIN: schemas.TENANT_BASE_DOMAIN };
+export const env = sessionEnv;

@@ -1,13 +1,13 @@
 import { loadRuntime } from '@app/config/runtime';
 import { createSqs } from '@app/config/sqs';
 import { createWorkOS } from '@app/config/workos';
-import { makeWebhookHandler } from '@app/sync/webhook';
+import { makeWebhookApp } from './app';
 import { env } from './env';
 
 // POST /webhooks/workos: verify the signature, validate, enqueue. No VPC, no database.
 const { config, logger, metrics, notConfigured } = await loadRuntime('webhook', env);
 
-export const handler = makeWebhookHandler({
+export const handler = makeWebhookApp({
   sqs: createSqs(config),
   queueUrl: config.QUEUE_URL,
   secret: config.WORKOS_WEBHOOK_SECRET,

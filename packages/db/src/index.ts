@@ -6,5 +6,7 @@ export {
   preparedByDefault,
   type Sql,
 } from './client';
+export * from './invitations';
 export * from './schema';
+export { isDatabaseUnavailable } from './unavailable';
 export * from './upserts';

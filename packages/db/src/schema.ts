@@ -162,19 +162,50 @@ export const revokedSessions = pgTable('revoked_sessions', {
 
 /**
  * Single-flight refresh across Lambda instances: the first instance to insert the row for a
- * refresh token (keyed by its SHA-256) refreshes it at WorkOS and stores the sealed result; the
- * others wait for that result instead of spending the single-use refresh token again.
+ * refresh token (keyed by its SHA-256) refreshes it at WorkOS and stores the result, encrypted
+ * under a key derived from that refresh token; the others wait for that result instead of spending
+ * the single-use refresh token again. A result is honoured for a short window, then deleted.
  */
 export const sessionRefreshes = pgTable(
   'session_refreshes',
   {
     tokenHash: text('token_hash').primaryKey(),
-    // The new sealed session (already encrypted with SESSION_SECRET), or null while in flight.
+    // No longer written (it held the new cookie in the clear); kept until the next contract step.
     sealedSession: text('sealed_session'),
+    // The new sealed session, AES-256-GCM under an HKDF key of the old refresh token; null while in flight.
+    sealedResult: text('sealed_result'),
     // Set when the refresh failed terminally (e.g. invalid_grant) so waiters fail the same way.
     failureReason: text('failure_reason'),
     claimedAt: ts('claimed_at').notNull().defaultNow(),
     completedAt: ts('completed_at'),
   },
   (t) => [index('session_refreshes_claimed_at_idx').on(t.claimedAt)],
+);
+
+/**
+ * WorkOS invitations to an organization, mirrored from invitation.* events and from the management
+ * routes (WorkOS stays the source of truth). Keyed by the WorkOS id; the organization is named by
+ * its WorkOS id, so an invitation can arrive before its organization. Never holds the token.
+ */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: id(),
+    workosInvitationId: text('workos_invitation_id').notNull().unique(),
+    workosOrgId: text('workos_org_id'),
+    email: text('email').notNull(),
+    // pending | accepted | revoked | expired (WorkOS `state`)
+    state: text('state').notNull(),
+    roleSlug: text('role_slug'),
+    inviterWorkosUserId: text('inviter_workos_user_id'),
+    acceptedWorkosUserId: text('accepted_workos_user_id'),
+    expiresAt: ts('expires_at').notNull(),
+    acceptedAt: ts('accepted_at'),
+    revokedAt: ts('revoked_at'),
+    workosCreatedAt: ts('workos_created_at').notNull(),
+    workosUpdatedAt: ts('workos_updated_at').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('invitations_workos_org_id_state_idx').on(t.workosOrgId, t.state)],
 );

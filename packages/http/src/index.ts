@@ -1,3 +1,5 @@
 export * from './errors';
 export * from './middleware';
+export * from './origin';
 export * from './responses';
+export * from './routing';

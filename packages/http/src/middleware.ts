@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@app/db/unavailable';
 import { emitMetric, type Metrics } from '@app/telemetry';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -53,9 +54,13 @@ export function requestContext(logger?: Logger): HttpMiddleware {
   };
 }
 
+/** Seconds a client should wait before retrying a request the database could not serve. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
 /**
- * The one place errors become HTTP: an HttpError keeps its code and message; anything else is logged
- * and answered with a generic 500 (no stack, no raw message).
+ * The one place errors become HTTP: an HttpError keeps its code and message; a dropped or unreachable
+ * database is a retryable 503 DATABASE_UNAVAILABLE with Retry-After; anything else is logged and
+ * answered with a generic 500 (no stack, no raw message).
  */
 export function errorHandler(logger?: Logger): HttpMiddleware {
   return {
@@ -71,6 +76,12 @@ export function errorHandler(logger?: Logger): HttpMiddleware {
           headers: error.headers,
           cookies: error.cookies,
         });
+      } else if (isDatabaseUnavailable(error)) {
+        // A failover or a dropped connection: the client retries; postgres.js reconnects.
+        logger?.warn('database unavailable', { code: databaseErrorCode(error) });
+        request.response = fail(503, 'DATABASE_UNAVAILABLE', 'The service is briefly unavailable, retry', {
+          headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+        });
       } else {
         logger?.error('unhandled error', { error });
         request.response = fail(500, 'INTERNAL_ERROR', 'Internal server error');
@@ -79,6 +90,16 @@ export function errorHandler(logger?: Logger): HttpMiddleware {
       if (requestId) request.response.headers['x-request-id'] = requestId;
     },
   };
+}
+
+/** The error code only (never the query or its parameters, which may hold user content). */
+function databaseErrorCode(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /**
@@ -91,7 +112,7 @@ export function securityHeaders(options: { hsts: boolean; noStore?: boolean }): 
     const h = response.headers;
     h['x-content-type-options'] = 'nosniff';
     h['x-frame-options'] = 'DENY';
-    h['referrer-policy'] = 'no-referrer';
+    h['referrer-policy'] ??= 'no-referrer';
     h['content-security-policy'] ??= "default-src 'none'; frame-ancestors 'none'";
     if (options.hsts) h['strict-transport-security'] = 'max-age=63072000; includeSubDomains';
     if (options.noStore !== false) h['cache-control'] ??= 'no-store';
@@ -104,7 +125,7 @@ export function securityHeaders(options: { hsts: boolean; noStore?: boolean }): 
 
 /**
  * Parses a JSON body (base64 decoded when API Gateway encoded it) into `context.body`, with a size
- * cap. Not JSON -> 400 VALIDATION_FAILED; too big -> 413; a non-JSON content type -> 415.
+ * cap. Not JSON -> 400 VALIDATION_FAILED; too big -> 413; a body without a JSON content type -> 415.
  */
 export function jsonBody(options: { maxBytes: number; required?: boolean }): HttpMiddleware {
   return {
@@ -119,8 +140,9 @@ export function jsonBody(options: { maxBytes: number; required?: boolean }): Htt
         if (options.required !== false) throw httpError('VALIDATION_FAILED', 'A JSON body is required');
         return;
       }
+      // A body must say it is JSON: a missing type is what a cross-site no-cors fetch or form sends.
       const type = event.headers?.['content-type'] ?? '';
-      if (type && !/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
+      if (!/^application\/([a-z.+-]*\+)?json\s*(;|$)/i.test(type)) {
         throw httpError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
       }
       try {

@@ -31,5 +31,17 @@ export async function loadSessionRuntime(service: string) {
     logger,
     metrics,
   });
-  return { config, sessionApi, db, sessions, logger, metrics, hsts: deployed, notConfigured };
+  return {
+    config,
+    sessionApi,
+    db,
+    sessions,
+    logger,
+    metrics,
+    hsts: deployed,
+    // Where state-changing requests may come from (requireAppOrigin) and returnTo may point.
+    allowedRedirectOrigins: config.ALLOWED_REDIRECT_ORIGINS,
+    tenantBaseDomain: config.TENANT_BASE_DOMAIN,
+    notConfigured,
+  };
 }

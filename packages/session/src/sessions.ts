@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
-import { type Database, sessionRefreshes } from '@app/db';
+import type { Database } from '@app/db';
 import { httpError } from '@app/http';
 import type { Logger, Metrics } from '@app/telemetry';
 import { emitMetric } from '@app/telemetry';
 import type { User as WorkOSUser } from '@workos-inc/node';
-import { and, eq, isNull, lt, sql } from 'drizzle-orm';
-import { type CookieSettings, clearCookie, SESSION_COOKIE, serializeCookie } from './cookies';
+import { type CookieSettings, clearCookie, serializeCookie, sessionCookieName } from './cookies';
 import { type AccessTokenClaims, decodeClaims } from './jwt';
+import { makeRefreshLock, type SingleFlightResult, type SpendResult } from './refresh-lock';
 import { unsealData } from './seal';
 import type { RefreshResult as ApiRefreshResult, SessionApi } from './workos-session';
 
@@ -63,39 +62,40 @@ export type SessionsOptions = {
   refreshPollMs?: number;
   /** A refresh claimed longer ago than this without a result is taken over. Default 30 s. */
   staleClaimMs?: number;
+  /** How long a finished refresh answers requests holding the old cookie. Default 30 s. */
+  refreshResultWindowMs?: number;
   logger?: Logger;
   metrics?: Metrics;
 };
 
 const DEFAULT_MAX_AGE = 60 * 60 * 24 * 30;
 
-const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
-
-type RefreshResult =
-  | { ok: true; sealed: string; outcome: 'refreshed' | 'joined' }
-  | { ok: false; outcome: 'terminal' | 'transient'; reason: string };
+type RefreshResult = SingleFlightResult;
 
 /**
  * Sessions: the WorkOS sealed-session cookie, verified locally on every request (JWKS cached by the
  * session api, so keep it at module scope), refreshed when expired or about to expire.
- * Refreshes are single-flight across instances through the session_refreshes table: the first
- * request to claim a refresh token spends it at WorkOS and records the new sealed session; any
- * concurrent request holding the same cookie waits for that result instead of spending the
- * single-use token again.
+ * Refreshes are single-flight across instances (./refresh-lock): concurrent requests holding the
+ * same cookie share one spend of the single-use refresh token.
  */
 export function makeSessions(options: SessionsOptions) {
   const { sessionApi, db, cookiePassword, logger, metrics } = options;
   const clock = options.clock ?? Date.now;
   const bufferMs = (options.refreshBufferSeconds ?? 60) * 1000;
-  const waitMs = options.refreshWaitMs ?? 8000;
-  const pollMs = options.refreshPollMs ?? 50;
-  const staleClaimMs = options.staleClaimMs ?? 30_000;
+  const lock = makeRefreshLock({
+    db,
+    waitMs: options.refreshWaitMs,
+    pollMs: options.refreshPollMs,
+    staleClaimMs: options.staleClaimMs,
+    resultWindowMs: options.refreshResultWindowMs,
+  });
   const maxAgeSeconds = options.cookie.maxAgeSeconds ?? DEFAULT_MAX_AGE;
   const cookieSettings: CookieSettings = { domain: options.cookie.domain, secure: options.cookie.secure };
 
+  const cookieName = sessionCookieName(cookieSettings);
   const sessionCookie = (sealed: string) =>
-    serializeCookie(SESSION_COOKIE, sealed, cookieSettings, { maxAgeSeconds });
-  const clearSessionCookie = () => clearCookie(SESSION_COOKIE, cookieSettings);
+    serializeCookie(cookieName, sealed, cookieSettings, { maxAgeSeconds });
+  const clearSessionCookie = () => clearCookie(cookieName, cookieSettings);
 
   const unauthorized = (message: string) =>
     httpError('UNAUTHORIZED', message, { cookies: [clearSessionCookie()] });
@@ -146,8 +146,6 @@ export function makeSessions(options: SessionsOptions) {
     }
   }
 
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
   /**
    * Cookies this container already verified, until their token is due for refresh: a cookie's
    * signature and expiry never change, so a warm container skips re-opening and re-verifying it
@@ -163,96 +161,24 @@ export function makeSessions(options: SessionsOptions) {
     verified.set(sealed, facts);
   }
 
-  /** Spends the refresh token at WorkOS, once across all instances; see makeSessions. */
+  /** Spends the refresh token at WorkOS, once across all instances (see makeRefreshLock). */
   async function refreshOnce(
     sealed: string,
     refreshToken: string,
     organizationId?: string,
   ): Promise<RefreshResult> {
-    const tokenHash = sha256(refreshToken);
-    const claimed = await db
-      .insert(sessionRefreshes)
-      .values({ tokenHash })
-      .onConflictDoNothing()
-      .returning({ tokenHash: sessionRefreshes.tokenHash });
-    if (claimed.length === 0) {
-      const joined = await waitForOther(tokenHash);
-      if (joined !== 'take-over') return joined;
-    }
-    return spend(sealed, tokenHash, organizationId);
-  }
-
-  async function spend(sealed: string, tokenHash: string, organizationId?: string): Promise<RefreshResult> {
-    let result: ApiRefreshResult;
-    try {
-      result = await sessionApi.refresh(sealed, cookiePassword, organizationId);
-    } catch (error) {
-      // Neither terminal nor transient (e.g. 403 not a member when switching organization).
-      await db.delete(sessionRefreshes).where(eq(sessionRefreshes.tokenHash, tokenHash));
-      throw error;
-    }
-    if (result.authenticated && result.sealedSession) {
-      await db
-        .update(sessionRefreshes)
-        .set({ sealedSession: result.sealedSession, completedAt: sql`now()` })
-        .where(eq(sessionRefreshes.tokenHash, tokenHash));
-      // Old rows only serve late requests holding the previous cookie: prune now and then.
-      if (Math.random() < 0.02) {
-        await db
-          .delete(sessionRefreshes)
-          .where(lt(sessionRefreshes.claimedAt, sql`now() - interval '1 day'`));
-      }
-      return { ok: true, sealed: result.sealedSession, outcome: 'refreshed' };
-    }
-    if (!result.authenticated && !result.retryable) {
-      await db
-        .update(sessionRefreshes)
-        .set({ failureReason: result.reason, completedAt: sql`now()` })
-        .where(eq(sessionRefreshes.tokenHash, tokenHash));
-      return { ok: false, outcome: 'terminal', reason: result.reason };
-    }
-    // Transient: free the claim so the next request may try again with the same token.
-    await db.delete(sessionRefreshes).where(eq(sessionRefreshes.tokenHash, tokenHash));
-    return {
-      ok: false,
-      outcome: 'transient',
-      reason: result.authenticated ? 'no_sealed_session' : result.reason,
-    };
-  }
-
-  async function waitForOther(tokenHash: string): Promise<RefreshResult | 'take-over'> {
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      const [row] = await db.select().from(sessionRefreshes).where(eq(sessionRefreshes.tokenHash, tokenHash));
-      if (row?.sealedSession) return { ok: true, sealed: row.sealedSession, outcome: 'joined' };
-      if (row?.failureReason) return { ok: false, outcome: 'terminal', reason: row.failureReason };
-      if (!row) {
-        // The winner failed transiently and released the claim: claim it ourselves.
-        const [claim] = await db
-          .insert(sessionRefreshes)
-          .values({ tokenHash })
-          .onConflictDoNothing()
-          .returning({ tokenHash: sessionRefreshes.tokenHash });
-        if (claim) return 'take-over';
-      } else if (Date.now() - row.claimedAt.getTime() > staleClaimMs) {
-        // The winner died mid-refresh: take its claim over.
-        const [taken] = await db
-          .update(sessionRefreshes)
-          .set({ claimedAt: sql`now()` })
-          .where(
-            and(
-              eq(sessionRefreshes.tokenHash, tokenHash),
-              isNull(sessionRefreshes.sealedSession),
-              isNull(sessionRefreshes.failureReason),
-              eq(sessionRefreshes.claimedAt, row.claimedAt),
-            ),
-          )
-          .returning({ tokenHash: sessionRefreshes.tokenHash });
-        if (taken) return 'take-over';
-      }
-      if (Date.now() >= deadline) return { ok: false, outcome: 'transient', reason: 'refresh_wait_timeout' };
-      await sleep(pollMs);
-    }
+    return lock.singleFlight(refreshToken, async (): Promise<SpendResult> => {
+      // Throws for answers neither terminal nor transient (e.g. 403 not a member when switching).
+      const result: ApiRefreshResult = await sessionApi.refresh(sealed, cookiePassword, organizationId);
+      if (result.authenticated && result.sealedSession) return { ok: true, sealed: result.sealedSession };
+      if (!result.authenticated && !result.retryable)
+        return { ok: false, terminal: true, reason: result.reason };
+      return {
+        ok: false,
+        terminal: false,
+        reason: result.authenticated ? 'no_sealed_session' : result.reason,
+      };
+    });
   }
 
   async function factsOfSealed(sealed: string): Promise<SessionFacts> {
@@ -342,6 +268,8 @@ export function makeSessions(options: SessionsOptions) {
     switchOrganization,
     peek,
     factsOfSealed,
+    /** `wos-session`, or `__Host-wos-session` when host-only and Secure. */
+    cookieName,
     sessionCookie,
     clearSessionCookie,
     cookieSettings,

@@ -8,6 +8,7 @@ import {
   tombstoneOrganization,
   tombstoneUser,
   type UpsertOutcome,
+  upsertInvitation,
   upsertMembership,
   upsertOrganization,
   upsertUser,
@@ -27,6 +28,7 @@ import {
   type UserData,
   userData,
 } from './events';
+import { INVITATION_ACTIONS, invitationData, invitationFields } from './invitations';
 import { ensureOrganization, ensureParents, type ParentDeps } from './parents';
 import { query, textArray } from './pipeline';
 
@@ -200,6 +202,13 @@ async function planEvent(ex: Executor, event: EventEnvelope, deps: ApplyDeps): P
         parentsFetched: 0,
       };
     }
+    case 'invitation': {
+      const fields = invitationFields(parseData(invitationData, event));
+      return {
+        effect: async (x) => ((await upsertInvitation(x, fields)) ? 'applied' : 'stale'),
+        parentsFetched: 0,
+      };
+    }
     default:
       return { effect: null, parentsFetched: 0 };
   }
@@ -221,6 +230,7 @@ export function splitType(type: string): [string, string] {
   if (dot < 0) return ['other', ''];
   if (kind === 'organization_domain') return DOMAIN_ACTIONS.has(action) ? [kind, action] : ['other', ''];
   if (kind === 'session') return action === 'revoked' ? [kind, action] : ['other', ''];
+  if (kind === 'invitation') return INVITATION_ACTIONS.has(action) ? [kind, action] : ['other', ''];
   if (['user', 'organization', 'organization_membership'].includes(kind) && SYNCED_ACTIONS.has(action)) {
     return [kind, action];
   }

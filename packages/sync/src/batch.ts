@@ -1,5 +1,6 @@
 import {
   type Executor,
+  invitationUpsertStatement,
   membershipTombstoneStatement,
   membershipUpsertStatement,
   type OrganizationFields,
@@ -36,6 +37,7 @@ import {
   sessionData,
   userData,
 } from './events';
+import { invitationData, invitationFields } from './invitations';
 import { fetchParentOrganization, fetchParentUser } from './parents';
 import { pipeline, type Statement, send } from './pipeline';
 
@@ -48,6 +50,7 @@ type Valid =
   | { kind: 'organization_membership'; deleted: boolean; data: ReturnType<typeof membershipData.parse> }
   | { kind: 'organization_domain'; deleted: boolean; data: ReturnType<typeof organizationDomainData.parse> }
   | { kind: 'session'; data: ReturnType<typeof sessionData.parse> }
+  | { kind: 'invitation'; data: ReturnType<typeof invitationData.parse> }
   | { kind: 'other' };
 
 /**
@@ -184,6 +187,9 @@ export async function applyBatch(
           ),
         );
         break;
+      case 'invitation':
+        statements.push(invitationUpsertStatement(invitationFields(event.data)));
+        break;
       default:
         break;
     }
@@ -234,6 +240,8 @@ function validate(event: EventEnvelope): Valid {
       return { kind, deleted, data: parseData(organizationDomainData, event) };
     case 'session':
       return { kind, data: parseData(sessionData, event) };
+    case 'invitation':
+      return { kind, data: parseData(invitationData, event) };
     default:
       return { kind: 'other' };
   }

@@ -32,6 +32,10 @@ export const RECONCILED_EVENT_TYPES = [
   'organization_domain.verified',
   'organization_domain.verification_failed',
   'session.revoked',
+  'invitation.created',
+  'invitation.revoked',
+  'invitation.resent',
+  'invitation.accepted',
 ] as const;
 
 /** Machine-readable reasons a reconcile run stopped early. */

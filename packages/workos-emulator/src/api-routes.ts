@@ -312,6 +312,58 @@ export function apiRoutes(store: Store, webhooks: Webhooks): Route[] {
       store.deleteMembership(req.params.id ?? '');
       return noContent();
     }),
+    // invitations
+    api('GET', '/user_management/invitations', (req) => {
+      const email = req.query.get('email')?.toLowerCase();
+      const orgId = req.query.get('organization_id');
+      const invitations = store
+        .listInvitations()
+        .filter((i) => (!email || i.email === email) && (!orgId || i.organization_id === orgId));
+      return json(200, paginate(invitations, page(req), store.seqOf));
+    }),
+    api('GET', '/user_management/invitations/by_token/:token', (req) =>
+      json(200, store.findInvitationByToken(req.params.token ?? '')),
+    ),
+    api('GET', '/user_management/invitations/:id', (req) =>
+      json(200, store.getInvitation(req.params.id ?? '')),
+    ),
+    api('POST', '/user_management/invitations', (req) => {
+      const email = str(req.body.email);
+      if (!email) {
+        throw unprocessable('invalid_request_parameters', 'email is required.', [
+          { field: 'email', code: 'required' },
+        ]);
+      }
+      const days = req.body.expires_in_days;
+      if (days !== undefined && typeof days !== 'number') {
+        throw unprocessable('invalid_request_parameters', 'expires_in_days must be a number.', [
+          { field: 'expires_in_days', code: 'invalid' },
+        ]);
+      }
+      return json(
+        201,
+        store.sendInvitation({
+          email,
+          organizationId: optionalString(req.body, 'organization_id') ?? undefined,
+          inviterUserId: optionalString(req.body, 'inviter_user_id') ?? undefined,
+          roleSlug: optionalString(req.body, 'role_slug') ?? undefined,
+          expiresInDays: days,
+        }),
+      );
+    }),
+    api('POST', '/user_management/invitations/:id/revoke', (req) =>
+      json(200, store.revokeInvitation(req.params.id ?? '')),
+    ),
+    api('POST', '/user_management/invitations/:id/resend', (req) =>
+      json(200, store.resendInvitation(req.params.id ?? '')),
+    ),
+    api('POST', '/user_management/invitations/:id/accept', (req) =>
+      json(200, store.acceptInvitation(req.params.id ?? '')),
+    ),
+    // roles
+    api('GET', '/authorization/organizations/:id/roles', (req) =>
+      json(200, { object: 'list', data: store.listRoles(req.params.id ?? '') }),
+    ),
     // events
     api('GET', '/events', (req) => json(200, filterEvents(store, req))),
     // webhook endpoints

@@ -135,6 +135,10 @@ export function createAuthKit(deps: {
 ${notice ? `<p class="note">${escapeHtml(notice)}</p>` : ''}
 ${org ? `<p>Organization: <strong>${escapeHtml(org.name)}</strong></p>` : ''}
 <ul style="list-style:none;padding:0">${items || '<li class="muted">No users yet.</li>'}</ul>
+<form method="get" action="/user_management/authorize/complete">
+<input type="hidden" name="request" value="${escapeHtml(requestId)}">
+<label>New account: <input type="email" name="email" required placeholder="you@example.com" aria-label="email"></label>
+<button class="button">Sign up with this email</button></form>
 <p><a class="button" href="${escapeHtml(link({ deny: '1' }))}">Deny</a></p>`;
     return html(200, page('Sign in', body));
   }
@@ -182,9 +186,7 @@ ${org ? `<p>Organization: <strong>${escapeHtml(org.name)}</strong></p>` : ''}
     if (loginHint) {
       const user = store.findUserByEmail(loginHint);
       if (user) return issueCode(request, user);
-      if (request.screenHint === 'sign-up') {
-        return issueCode(request, store.createUser({ email: loginHint, emailVerified: true }));
-      }
+      if (request.screenHint === 'sign-up') return issueCode(request, signUp(loginHint));
       return loginPage(requestId, request, `No user with the email ${loginHint}. Pick one below.`);
     }
     return loginPage(requestId, request);
@@ -198,9 +200,32 @@ ${org ? `<p>Organization: <strong>${escapeHtml(org.name)}</strong></p>` : ''}
     }
     authRequests.delete(requestId);
     if (req.query.get('deny')) return deny(request, 'The user denied the request.');
+    const email = (req.query.get('email') ?? '').trim().toLowerCase();
+    if (email) {
+      const existing = store.findUserByEmail(email);
+      if (existing) return issueCode(request, existing);
+      try {
+        return issueCode(request, signUp(email));
+      } catch (error) {
+        if (!(error instanceof EmulatorHttpError)) throw error;
+        authRequests.set(requestId, request);
+        return loginPage(requestId, request, String(error.body.message ?? 'Sign-up failed.'));
+      }
+    }
     const user = store.findUser(req.query.get('user_id') ?? '');
     if (!user) return errorPage(400, 'Unknown user', 'That user does not exist (any more).');
     return issueCode(request, user);
+  }
+
+  /**
+   * A new account through AuthKit's sign-up: the user is created (email verified) and every
+   * pending invitation for the address is accepted, so the user lands in the inviting organization
+   * with the invited role, as with WorkOS's invitation sign-up.
+   */
+  function signUp(email: string): UserJson {
+    const user = store.createUser({ email, emailVerified: true });
+    store.acceptInvitationsFor(user.id);
+    return user;
   }
 
   function accessToken(sessionId: string, userId: string, organizationId: string | undefined): string {

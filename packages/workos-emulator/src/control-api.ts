@@ -59,6 +59,7 @@ export function controlApiRoutes(deps: {
         users: store.listUsers(),
         organizations: store.listOrganizations(),
         memberships: store.listMemberships(),
+        invitations: store.listInvitations(),
         sessions: store.listSessions(),
         webhookEndpoints: webhooks.listEndpoints().map(({ secret: _secret, ...rest }) => rest),
         deliveries: webhooks.deliveries,

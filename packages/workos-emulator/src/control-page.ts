@@ -60,6 +60,23 @@ ${form(
       )}</td><td>${form('deleteMembership', { membershipId: m.id }, '<button>Remove</button>')}</td></tr>`,
     )
     .join('');
+  const invitationRows = store
+    .listInvitations()
+    .map(
+      (i) =>
+        `<tr><td>${escapeHtml(i.email)}</td><td>${escapeHtml(
+          (i.organization_id && store.findOrganization(i.organization_id)?.name) ?? i.organization_id ?? '',
+        )}</td><td>${escapeHtml(i.role_slug ?? '')}</td><td>${escapeHtml(i.state)}</td><td>${escapeHtml(i.expires_at)}</td><td>${
+          i.state === 'pending'
+            ? `${form('acceptInvitation', { invitationId: i.id }, '<button>Accept</button>')} ${form(
+                'revokeInvitation',
+                { invitationId: i.id },
+                '<button>Revoke</button>',
+              )}`
+            : ''
+        }</td></tr>`,
+    )
+    .join('');
   const userOptions = users
     .map((u) => `<option value="${escapeHtml(u.id)}">${escapeHtml(u.email)}</option>`)
     .join('');
@@ -88,6 +105,15 @@ ${notice ? `<p class="note">${escapeHtml(notice)}</p>` : ''}
       `<select name="userId" aria-label="user">${userOptions}</select>
 <select name="organizationId" aria-label="organization">${orgOptions}</select>
 <select name="role" aria-label="role">${roleOptions('member')}</select> <button>Add membership</button>`,
+    )}</p>
+<h2>Invitations</h2><p class="muted">Signing up through the AuthKit page with an invited address accepts its invitations.</p>
+<table><tr><th>email</th><th>organization</th><th>role</th><th>state</th><th>expires</th><th></th></tr>${invitationRows}</table>
+<p>${form(
+      'sendInvitation',
+      {},
+      `<input type="email" name="email" aria-label="invitee email" placeholder="invitee@example.com">
+<select name="organizationId" aria-label="organization">${orgOptions}</select>
+<select name="role" aria-label="role">${roleOptions('member')}</select> <button>Invite</button>`,
     )}</p>
 <h2>Webhooks</h2><p>${
       webhooks
@@ -134,6 +160,19 @@ function act(store: Store, body: Record<string, unknown>): string {
     case 'deleteMembership':
       store.deleteMembership(field('membershipId'));
       return 'Membership removed.';
+    case 'sendInvitation':
+      store.sendInvitation({
+        email: field('email'),
+        organizationId: field('organizationId'),
+        roleSlug: field('role'),
+      });
+      return 'Invitation sent.';
+    case 'acceptInvitation':
+      store.acceptInvitation(field('invitationId'));
+      return 'Invitation accepted.';
+    case 'revokeInvitation':
+      store.revokeInvitation(field('invitationId'));
+      return 'Invitation revoked.';
     default:
       throw new EmulatorHttpError(400, { message: 'Unknown action.' });
   }

@@ -96,9 +96,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clock,
     ...(options.webhookRetry ? { retry: options.webhookRetry } : {}),
   });
-  const store = createStore({ clock, onEvent: (event) => webhooks.enqueue(event) });
-  const faults = createFaults();
   let baseUrl = '';
+  const store = createStore({
+    clock,
+    onEvent: (event) => webhooks.enqueue(event),
+    invitationUrl: (token) => `${baseUrl}/invite?${new URLSearchParams({ invitation_token: token })}`,
+  });
+  const faults = createFaults();
   const authkit = createAuthKit({
     store,
     clock,

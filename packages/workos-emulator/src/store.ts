@@ -1,14 +1,16 @@
 import type { Clock } from './clock';
-import { notFound, unprocessable } from './errors';
-import { newId } from './ids';
+import { EmulatorHttpError, notFound, unprocessable } from './errors';
+import { newId, opaqueToken } from './ids';
 import type {
   DomainJson,
   DomainState,
   EventJson,
   Impersonator,
+  InvitationJson,
   MembershipJson,
   MembershipStatus,
   OrganizationJson,
+  RoleJson,
   SeedOrganization,
   SeedUser,
   SessionJson,
@@ -41,7 +43,18 @@ export type CreateSessionInput = {
   authMethod?: string;
 };
 
+export type SendInvitationInput = {
+  email: string;
+  organizationId?: string | undefined;
+  inviterUserId?: string | undefined;
+  roleSlug?: string | undefined;
+  expiresInDays?: number | undefined;
+};
+
 const SESSION_LIFETIME_MS = 30 * 24 * 3600 * 1000;
+const DAY_MS = 24 * 3600 * 1000;
+/** WorkOS: invitations expire after 7 days unless `expires_in_days` (1-30) says otherwise. */
+const INVITATION_DEFAULT_DAYS = 7;
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -51,8 +64,15 @@ const clone = <T>(value: T): T => structuredClone(value);
  * event to `onEvent` (webhook delivery). The HTTP API, the control page and tests all call these
  * functions, so they behave the same.
  */
-export function createStore(deps: { clock: Clock; onEvent: (event: EventJson) => void }) {
+export function createStore(deps: {
+  clock: Clock;
+  onEvent: (event: EventJson) => void;
+  /** Where an invitation's `accept_invitation_url` points (the emulator's own page). */
+  invitationUrl?: (token: string) => string;
+}) {
   const { clock, onEvent } = deps;
+  const invitations = new Map<string, InvitationJson>();
+  const roleCreatedAt = new Map<string, string>();
   const users = new Map<string, UserJson>();
   const impersonators = new Map<string, Impersonator>();
   const organizations = new Map<string, OrganizationJson>();
@@ -90,11 +110,27 @@ export function createStore(deps: { clock: Clock; onEvent: (event: EventJson) =>
   // ---- roles
   function setRoles(list: { slug: string; permissions?: string[] }[]) {
     roles.clear();
-    for (const role of list) roles.set(role.slug, [...(role.permissions ?? [])]);
+    for (const role of list) setRolePermissions(role.slug, role.permissions ?? []);
     rolesAreStrict = list.length > 0;
   }
   function setRolePermissions(slug: string, permissions: string[]) {
     roles.set(slug, [...permissions]);
+    if (!roleCreatedAt.has(slug)) roleCreatedAt.set(slug, iso());
+  }
+  /** The roles an organization can assign: the environment roles (no organization roles here). */
+  function listRoles(organizationId: string): RoleJson[] {
+    requireOrganization(organizationId);
+    return [...roles.entries()].map(([slug, permissions]) => ({
+      object: 'role',
+      id: `role_${slug}`,
+      name: slug.charAt(0).toUpperCase() + slug.slice(1).replaceAll('-', ' '),
+      slug,
+      description: null,
+      permissions: [...permissions],
+      type: 'EnvironmentRole',
+      created_at: roleCreatedAt.get(slug) ?? iso(),
+      updated_at: roleCreatedAt.get(slug) ?? iso(),
+    }));
   }
   function permissionsFor(roleSlugs: string[]): string[] {
     return [...new Set(roleSlugs.flatMap((slug) => roles.get(slug) ?? []))];
@@ -385,6 +421,165 @@ export function createStore(deps: { clock: Clock; onEvent: (event: EventJson) =>
     return [...memberships.values()].filter((m) => m.user_id === userId && m.status === 'active');
   }
 
+  // ---- invitations
+  /** The wire object of an event: what the API answers, without the secret token and its url. */
+  const invitationEventData = ({ token: _t, accept_invitation_url: _u, ...rest }: InvitationJson) => rest;
+  function requireInvitation(id: string): InvitationJson {
+    const invitation = invitations.get(id);
+    if (!invitation) throw notFound('Invitation', id);
+    return refreshState(invitation);
+  }
+  /** A pending invitation past its expiry reads as expired (WorkOS sends no event for it). */
+  function refreshState(invitation: InvitationJson): InvitationJson {
+    if (invitation.state === 'pending' && Date.parse(invitation.expires_at) <= clock.now()) {
+      invitation.state = 'expired';
+    }
+    return invitation;
+  }
+  function pendingInvitation(email: string, organizationId: string | null) {
+    return [...invitations.values()]
+      .map(refreshState)
+      .find((i) => i.state === 'pending' && i.email === email && i.organization_id === organizationId);
+  }
+  function sendInvitation(input: SendInvitationInput): InvitationJson {
+    const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+      throw unprocessable('invalid_request_parameters', 'A valid email is required.', [
+        { field: 'email', code: 'invalid' },
+      ]);
+    }
+    const organizationId = input.organizationId ?? null;
+    if (organizationId) requireOrganization(organizationId);
+    if (input.inviterUserId) requireUser(input.inviterUserId);
+    if (input.roleSlug !== undefined) checkRoles([input.roleSlug]);
+    const days = input.expiresInDays ?? INVITATION_DEFAULT_DAYS;
+    if (!Number.isInteger(days) || days < 1 || days > 30) {
+      throw unprocessable('invalid_request_parameters', 'expires_in_days must be between 1 and 30.', [
+        { field: 'expires_in_days', code: 'invalid' },
+      ]);
+    }
+    const invitee = findUserByEmail(email);
+    if (organizationId && invitee && activeMembership(invitee.id, organizationId)) {
+      throw new EmulatorHttpError(400, {
+        code: 'user_already_organization_member',
+        message: `'${email}' is already a member of organization '${organizationId}'.`,
+        errors: [],
+      });
+    }
+    if (pendingInvitation(email, organizationId)) {
+      throw new EmulatorHttpError(400, {
+        code: 'duplicate_invitation',
+        message: `A pending invitation for '${email}' already exists.`,
+        errors: [],
+      });
+    }
+    const id = newId('invitation');
+    register(id);
+    const now = clock.now();
+    const token = opaqueToken(18);
+    const invitation: InvitationJson = {
+      object: 'invitation',
+      id,
+      email,
+      state: 'pending',
+      accepted_at: null,
+      revoked_at: null,
+      expires_at: new Date(now + days * DAY_MS).toISOString(),
+      organization_id: organizationId,
+      inviter_user_id: input.inviterUserId ?? null,
+      accepted_user_id: null,
+      role_slug: organizationId ? (input.roleSlug ?? 'member') : null,
+      token,
+      accept_invitation_url: deps.invitationUrl?.(token) ?? `/invite?invitation_token=${token}`,
+      created_at: new Date(now).toISOString(),
+      updated_at: new Date(now).toISOString(),
+    };
+    invitations.set(id, invitation);
+    record('invitation.created', invitationEventData(invitation));
+    return clone(invitation);
+  }
+  function notPending(invitation: InvitationJson, verb: string): EmulatorHttpError {
+    return new EmulatorHttpError(400, {
+      code: `invitation_${invitation.state}`,
+      message: `Invitation '${invitation.id}' is ${invitation.state} and cannot be ${verb}.`,
+      errors: [],
+    });
+  }
+  function revokeInvitation(id: string): InvitationJson {
+    const invitation = requireInvitation(id);
+    if (invitation.state !== 'pending') throw notPending(invitation, 'revoked');
+    invitation.state = 'revoked';
+    invitation.revoked_at = iso();
+    invitation.updated_at = invitation.revoked_at;
+    record('invitation.revoked', invitationEventData(invitation));
+    return clone(invitation);
+  }
+  /** Sends the email again with a fresh expiry; an expired invitation can be resent, as at WorkOS. */
+  function resendInvitation(id: string): InvitationJson {
+    const invitation = requireInvitation(id);
+    if (invitation.state !== 'pending' && invitation.state !== 'expired') {
+      throw notPending(invitation, 'resent');
+    }
+    const now = clock.now();
+    invitation.state = 'pending';
+    invitation.expires_at = new Date(now + INVITATION_DEFAULT_DAYS * DAY_MS).toISOString();
+    invitation.updated_at = new Date(now).toISOString();
+    record('invitation.resent', invitationEventData(invitation));
+    return clone(invitation);
+  }
+  /**
+   * Accepts an invitation for a user with its email: the user joins the organization with the
+   * invited role (organization_membership.created, then invitation.accepted).
+   */
+  function acceptInvitation(id: string, userId?: string): InvitationJson {
+    const invitation = requireInvitation(id);
+    if (invitation.state !== 'pending') throw notPending(invitation, 'accepted');
+    const user = userId ? requireUser(userId) : findUserByEmail(invitation.email);
+    if (!user || user.email !== invitation.email) {
+      throw new EmulatorHttpError(400, {
+        code: 'invitation_email_mismatch',
+        message: 'Only the invited address can accept this invitation.',
+        errors: [],
+      });
+    }
+    if (invitation.organization_id && !activeMembership(user.id, invitation.organization_id)) {
+      const existing = [...memberships.values()].find(
+        (m) => m.user_id === user.id && m.organization_id === invitation.organization_id,
+      );
+      if (existing) {
+        updateMembership(existing.id, {
+          status: 'active',
+          ...(invitation.role_slug ? { roleSlug: invitation.role_slug } : {}),
+        });
+      } else {
+        createMembership({
+          userId: user.id,
+          organizationId: invitation.organization_id,
+          ...(invitation.role_slug ? { roleSlug: invitation.role_slug } : {}),
+        });
+      }
+    }
+    invitation.state = 'accepted';
+    invitation.accepted_at = iso();
+    invitation.accepted_user_id = user.id;
+    invitation.updated_at = invitation.accepted_at;
+    record('invitation.accepted', invitationEventData(invitation));
+    return clone(invitation);
+  }
+  /** Sign-up through AuthKit accepts every pending invitation for the new user's address. */
+  function acceptInvitationsFor(userId: string): InvitationJson[] {
+    const user = requireUser(userId);
+    return [...invitations.values()]
+      .map(refreshState)
+      .filter((i) => i.state === 'pending' && i.email === user.email)
+      .map((i) => acceptInvitation(i.id, userId));
+  }
+  function findInvitationByToken(token: string): InvitationJson {
+    const invitation = [...invitations.values()].find((i) => i.token === token);
+    if (!invitation) throw notFound('Invitation', token);
+    return clone(refreshState(invitation));
+  }
+
   // ---- sessions
   function requireSession(id: string): SessionJson {
     const s = sessions.get(id);
@@ -445,6 +640,16 @@ export function createStore(deps: { clock: Clock; onEvent: (event: EventJson) =>
     setRolePermissions,
     permissionsFor,
     roleSlugs: () => [...roles.keys()],
+    listRoles,
+    // invitations
+    sendInvitation,
+    revokeInvitation,
+    resendInvitation,
+    acceptInvitation,
+    acceptInvitationsFor,
+    getInvitation: (id: string) => clone(requireInvitation(id)),
+    findInvitationByToken,
+    listInvitations: () => [...invitations.values()].map((i) => clone(refreshState(i))),
     // users
     createUser,
     updateUser,

@@ -62,6 +62,40 @@ export type MembershipJson = {
   updated_at: string;
 };
 
+export type InvitationState = 'pending' | 'accepted' | 'revoked' | 'expired';
+
+/** An invitation as the REST API answers it; events carry the same fields without token and url. */
+export type InvitationJson = {
+  object: 'invitation';
+  id: string;
+  email: string;
+  state: InvitationState;
+  accepted_at: string | null;
+  revoked_at: string | null;
+  expires_at: string;
+  organization_id: string | null;
+  inviter_user_id: string | null;
+  accepted_user_id: string | null;
+  role_slug: string | null;
+  token: string;
+  accept_invitation_url: string;
+  created_at: string;
+  updated_at: string;
+};
+
+/** A role as `GET /authorization/organizations/:id/roles` lists it. */
+export type RoleJson = {
+  object: 'role';
+  id: string;
+  name: string;
+  slug: string;
+  description: string | null;
+  permissions: string[];
+  type: 'EnvironmentRole' | 'OrganizationRole';
+  created_at: string;
+  updated_at: string;
+};
+
 export type SessionJson = {
   object: 'session';
   id: string;

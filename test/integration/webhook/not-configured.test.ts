@@ -5,7 +5,7 @@ import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { httpEvent, lambdaContext } from '../../support/events';
-import { body, membershipEvent } from '../sync/events';
+import { body, membershipEvent } from '../../support/sync-events';
 
 /**
  * Before ops set the webhook secret it holds the placeholder, which anyone can read in this

@@ -110,3 +110,28 @@ describe('parseCookies', () => {
     expect(parseCookies({ headers: { cookie: 'a=1; a=2; b="q"; junk' } })).toEqual({ a: '1', b: 'q' });
   });
 });
+
+describe('httpHandler: the database unavailable', () => {
+  const failing = (error: unknown) =>
+    httpHandler(
+      async () => {
+        throw error;
+      },
+      { hsts: true },
+    );
+
+  it('answers a dropped connection with a retryable 503 DATABASE_UNAVAILABLE and Retry-After', async () => {
+    const dropped = Object.assign(new Error('write CONNECTION_CLOSED'), { code: 'CONNECTION_CLOSED' });
+    const wrapped = new Error('Failed query: select ...', { cause: dropped });
+    const res = await failing(wrapped)(httpEvent(), lambdaContext());
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('2');
+    expect(JSON.parse(res.body as string).error.code).toBe('DATABASE_UNAVAILABLE');
+  });
+
+  it('keeps a socket error from another upstream (no query attached) a 500', async () => {
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    const res = await failing(reset)(httpEvent(), lambdaContext());
+    expect(res.statusCode).toBe(500);
+  });
+});

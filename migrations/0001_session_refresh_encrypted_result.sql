@@ -1,0 +1,1 @@
+ALTER TABLE "session_refreshes" ADD COLUMN "sealed_result" text;
