@@ -119,6 +119,19 @@ export class AppFunctions extends Construct {
     });
   }
 
+  /** Every function of this construct by its folder name. */
+  get all(): Record<FunctionName, AppFunction> {
+    return {
+      auth: this.auth,
+      me: this.me,
+      organizations: this.organizations,
+      webhook: this.webhook,
+      'sync-worker': this.syncWorker,
+      reconcile: this.reconcile,
+      backfill: this.backfill,
+    };
+  }
+
   /** The HTTP functions by the names infra/routes.ts uses. */
   get http(): Record<HttpFunction, AppFunction> {
     return { auth: this.auth, me: this.me, organizations: this.organizations, webhook: this.webhook };

@@ -84,6 +84,8 @@ export class AuthStack extends Stack {
       syncWorker: this.functions.syncWorker,
       webhook: this.functions.webhook,
       reconcile: this.functions.reconcile,
+      functions: Object.values(this.functions.all),
+      httpServices: Object.keys(this.functions.http),
       database: this.database.instance,
       removalPolicy,
     });

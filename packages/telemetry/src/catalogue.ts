@@ -25,6 +25,8 @@ export const metricCatalogue = {
   ReconcileRetries: { unit: MetricUnit.Count, dimensions: [], emittedBy: ['reconcile'] },
   BackfillApplied: { unit: MetricUnit.Count, dimensions: ['phase'], emittedBy: ['backfill'] },
   BackfillTombstoned: { unit: MetricUnit.Count, dimensions: [], emittedBy: ['backfill'] },
+  /** HTTP API requests API Gateway throttled (429): counted by a metric filter on the access logs. */
+  ApiThrottled: { unit: MetricUnit.Count, dimensions: [], emittedBy: ['access-log metric filter'] },
   /** A request or invocation refused because a secret still holds its placeholder (per function). */
   NotConfigured: {
     unit: MetricUnit.Count,
