@@ -10,6 +10,8 @@ import { Construct, type IDependable } from 'constructs';
 import { env as authEnv } from '../functions/auth/env';
 import { env as backfillEnv } from '../functions/backfill/env';
 import { env as meEnv } from '../functions/me/env';
+import { env as notificationsEnv } from '../functions/notifications/env';
+import { env as notifierEnv } from '../functions/notifier/env';
 import { env as organizationsEnv } from '../functions/organizations/env';
 import { env as reconcileEnv } from '../functions/reconcile/env';
 import { env as syncWorkerEnv } from '../functions/sync-worker/env';
@@ -53,14 +55,30 @@ export const functionEnvs = {
   'sync-worker': syncWorkerEnv,
   reconcile: reconcileEnv,
   backfill: backfillEnv,
+  notifications: notificationsEnv,
+  notifier: notifierEnv,
 } satisfies Record<string, Record<string, unknown>>;
 
 export type FunctionName = keyof typeof functionEnvs;
 
 /** Variables only a local run sets (the emulators); in AWS their defaults are the real services. */
-const LOCAL_ONLY = new Set(['WORKOS_API_HOSTNAME', 'WORKOS_API_PORT', 'WORKOS_API_HTTPS', 'SQS_ENDPOINT']);
+const LOCAL_ONLY = new Set([
+  'WORKOS_API_HOSTNAME',
+  'WORKOS_API_PORT',
+  'WORKOS_API_HTTPS',
+  'SQS_ENDPOINT',
+  'SES_ENDPOINT',
+]);
 /** Variables whose schema default is what AWS wants. */
 const SCHEMA_DEFAULT = new Set(['RECONCILE_LOOKBACK_HOURS']);
+/** Variables infra/notifications.ts sets (with its grants) on the functions that use them. */
+const SET_BY_NOTIFICATIONS = new Set([
+  'NOTIFICATIONS_QUEUE_URL',
+  'NOTIFICATIONS_FROM',
+  'NOTIFICATIONS_MAX_RECEIVES',
+  'NOTIFIER_LEASE_SECONDS',
+  'SES_CONFIGURATION_SET',
+]);
 
 /**
  * Every function of the app except migrate (see migrations.ts), each with exactly the configuration
@@ -70,6 +88,7 @@ export class AppFunctions extends Construct {
   readonly auth: AppFunction;
   readonly me: AppFunction;
   readonly organizations: AppFunction;
+  readonly notifications: AppFunction;
   readonly webhook: AppFunction;
   readonly syncWorker: AppFunction;
   readonly reconcile: AppFunction;
@@ -85,6 +104,7 @@ export class AppFunctions extends Construct {
     this.auth = this.make('auth', 'Sign-in: login, callback, organization selection, switch, logout');
     this.me = this.make('me', 'GET/PATCH /me and /health');
     this.organizations = this.make('organizations', 'Organization API: list, read, update, members');
+    this.notifications = this.make('notifications', "The signed-in user's in-app notifications");
     this.webhook = this.make('webhook', 'Verifies WorkOS webhooks and enqueues them (no VPC, no database)');
     this.syncWorker = this.make('sync-worker', 'Applies WorkOS events from the sync queue to PostgreSQL', {
       timeout: WORKER_TIMEOUT,
@@ -120,10 +140,11 @@ export class AppFunctions extends Construct {
   }
 
   /** Every function of this construct by its folder name. */
-  get all(): Record<FunctionName, AppFunction> {
+  get all(): Record<Exclude<FunctionName, 'notifier'>, AppFunction> {
     return {
       auth: this.auth,
       me: this.me,
+      notifications: this.notifications,
       organizations: this.organizations,
       webhook: this.webhook,
       'sync-worker': this.syncWorker,
@@ -134,10 +155,17 @@ export class AppFunctions extends Construct {
 
   /** The HTTP functions by the names infra/routes.ts uses. */
   get http(): Record<HttpFunction, AppFunction> {
-    return { auth: this.auth, me: this.me, organizations: this.organizations, webhook: this.webhook };
+    return {
+      auth: this.auth,
+      me: this.me,
+      organizations: this.organizations,
+      notifications: this.notifications,
+      webhook: this.webhook,
+    };
   }
 
-  private make(
+  /** A function whose environment and grants come from its env schema (other infra files add theirs through it). */
+  make(
     name: FunctionName,
     description: string,
     options: { timeout?: Duration; memorySize?: number; reservedConcurrentExecutions?: number } = {},
@@ -183,6 +211,7 @@ export class AppFunctions extends Construct {
     };
     for (const variable of Object.keys(functionEnvs[name])) {
       if (variable === 'APP_ENV' || LOCAL_ONLY.has(variable) || SCHEMA_DEFAULT.has(variable)) continue;
+      if (SET_BY_NOTIFICATIONS.has(variable)) continue;
       if (variable in secretArnVariables) {
         const secret = secrets[variable as keyof typeof secretArnVariables];
         environment[secretArnVariables[variable as keyof typeof secretArnVariables]] = secret.secretArn;

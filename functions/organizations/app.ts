@@ -3,12 +3,14 @@ import {
   type HttpEvent,
   httpError,
   httpHandler,
+  json,
   jsonBody,
   ok,
   type RouteHandler,
   requireAppOrigin,
   routeHandlers,
 } from '@app/http';
+import { openApiDocument } from '@app/openapi';
 import {
   changeRoleBody,
   createOrganizationBody,
@@ -52,6 +54,8 @@ export type OrganizationsHandlerDeps = {
   metrics?: Metrics;
   /** Secrets still holding their placeholder: every request is refused (503 NOT_CONFIGURED). */
   notConfigured?: readonly string[];
+  /** Notification emails written by a management change, onto their queue after COMMIT. */
+  enqueueNotifications?: (ids: string[]) => Promise<void>;
 };
 
 const param = (event: HttpEvent, name: string) => {
@@ -64,7 +68,12 @@ const param = (event: HttpEvent, name: string) => {
 export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
   const { db, hsts, logger } = deps;
   const orgs = makeOrganizations({ db });
-  const manage = makeManagement({ db, workos: deps.workos, ...(logger ? { logger } : {}) });
+  const manage = makeManagement({
+    db,
+    workos: deps.workos,
+    ...(logger ? { logger } : {}),
+    ...(deps.enqueueNotifications ? { enqueueNotifications: deps.enqueueNotifications } : {}),
+  });
   const base = {
     hsts,
     notConfigured: deps.notConfigured,
@@ -187,6 +196,10 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
       .use(signedIn)
       .use(member)
       .use(canRead),
+    'GET /openapi.json': httpHandler(
+      async () => json(200, openApiDocument(), { headers: { 'cache-control': 'public, max-age=300' } }),
+      base,
+    ),
   };
   return routeHandlers(routeKeysOf('organizations'), handlers, base);
 }

@@ -1,11 +1,29 @@
+import { createSqs } from '@app/config/sqs';
+import { makeNotificationQueue } from '@app/notifications/queue';
 import { makeSyncWorker } from '@app/sync';
 import { loadSyncRuntime, refusedAsNotConfigured } from '@app/sync/sync-runtime';
 import type { Context, SQSEvent } from 'aws-lambda';
+import { env } from './env';
 
-// SQS (ReportBatchItemFailures) -> WorkOS events applied to PostgreSQL.
-const runtime = await loadSyncRuntime('sync-worker');
-const { db, workos, logger, metrics } = runtime;
-const worker = makeSyncWorker({ db, workos, logger, metrics });
+// SQS (ReportBatchItemFailures) -> WorkOS events applied to PostgreSQL; the notifications they
+// write go on the notifications queue after each COMMIT.
+const runtime = await loadSyncRuntime('sync-worker', { env });
+const { db, workos, logger, metrics, config } = runtime;
+const enqueueNotifications = config.NOTIFICATIONS_QUEUE_URL
+  ? makeNotificationQueue({
+      sqs: createSqs(config),
+      queueUrl: config.NOTIFICATIONS_QUEUE_URL,
+      // Bounded well inside the worker's timeout; a miss is left to the sweep.
+      timeoutMs: () => 5_000,
+    })
+  : undefined;
+const worker = makeSyncWorker({
+  db,
+  workos,
+  logger,
+  metrics,
+  ...(enqueueNotifications ? { enqueueNotifications } : {}),
+});
 
 export const handler = (event: SQSEvent, context: Context) => {
   logger.addContext(context);

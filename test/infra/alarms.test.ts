@@ -186,9 +186,10 @@ describe('alarms', () => {
     expect(dimensions(alarm('DatabaseConnections'))).toEqual(db);
   });
 
-  it('quiet periods do not alarm (missing data is not breaching), except the reconcile heartbeat', () => {
+  it('quiet periods do not alarm (missing data is not breaching), except the heartbeats', () => {
     for (const [name, a] of alarms) {
-      expect(a.TreatMissingData, name).toBe(name === 'ReconcileHeartbeat' ? 'breaching' : 'notBreaching');
+      const heartbeat = name === 'ReconcileHeartbeat' || name === 'OutboxSweepMissing';
+      expect(a.TreatMissingData, name).toBe(heartbeat ? 'breaching' : 'notBreaching');
     }
   });
 

@@ -1,4 +1,7 @@
 export * from './errors';
+export * from './hostile-text';
+export * from './html';
+export * from './loggable-error';
 export * from './middleware';
 export * from './origin';
 export * from './responses';

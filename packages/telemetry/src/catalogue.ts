@@ -25,6 +25,11 @@ export const metricCatalogue = {
   ReconcileRetries: { unit: MetricUnit.Count, dimensions: [], emittedBy: ['reconcile'] },
   BackfillApplied: { unit: MetricUnit.Count, dimensions: ['phase'], emittedBy: ['backfill'] },
   BackfillTombstoned: { unit: MetricUnit.Count, dimensions: [], emittedBy: ['backfill'] },
+  NotificationsSent: { unit: MetricUnit.Count, dimensions: [], emittedBy: ['notifier'] },
+  NotificationsFailed: { unit: MetricUnit.Count, dimensions: ['reason'], emittedBy: ['notifier'] },
+  NotificationsRetried: { unit: MetricUnit.Count, dimensions: [], emittedBy: ['notifier'] },
+  NotificationsNotConfigured: { unit: MetricUnit.Count, dimensions: [], emittedBy: ['notifier'] },
+  OutboxSwept: { unit: MetricUnit.Count, dimensions: [], emittedBy: ['notifier'] },
   /** HTTP API requests API Gateway throttled (429): counted by a metric filter on the access logs. */
   ApiThrottled: { unit: MetricUnit.Count, dimensions: [], emittedBy: ['access-log metric filter'] },
   /** A request or invocation refused because a secret still holds its placeholder (per function). */
