@@ -13,11 +13,13 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import type { DatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { type MetricName, metricCatalogue } from '../packages/telemetry/src/catalogue';
 import type { Api } from './api';
 import { WEBHOOK_ROUTE } from './api';
 import type { Settings } from './settings';
@@ -32,6 +34,10 @@ export type AlarmsProps = {
   syncWorker: IFunction;
   webhook: IFunction;
   reconcile: IFunction;
+  /** Every house function, for the throttle alarm. */
+  functions: IFunction[];
+  /** The HTTP functions by service name (POWERTOOLS_SERVICE_NAME), whose NotConfigured refusals are not errors. */
+  httpServices: string[];
   database: DatabaseInstance;
   removalPolicy: RemovalPolicy;
 };
@@ -44,8 +50,14 @@ export const thresholds = {
   webhookSignatureRejections: 10,
   /** Failed /auth/callback completions per 5 minutes. */
   callbackFailures: 10,
-  /** API Gateway 5xx per 5 minutes, whole API. */
-  apiServerErrors: 5,
+  /** API Gateway 5xx as a percentage of requests per 5 minutes, whole API (NOT_CONFIGURED excluded). */
+  apiServerErrorPercent: 5,
+  /** Below this many requests per 5 minutes the 5xx rate is not judged (one error in three is not an outage). */
+  apiServerErrorMinRequests: 20,
+  /** Requests API Gateway throttled (429) per 5 minutes: the stage or a route limit is too low, or a flood. */
+  apiThrottled: 50,
+  /** Reconcile runs every 5 minutes: no invocation in this long means its schedule or function is gone. */
+  reconcileHeartbeatMinutes: 15,
   /** Seconds reconcile is behind the Events API head. */
   reconcileLagSeconds: 30 * 60,
   databaseCpuPercent: 80,
@@ -120,17 +132,25 @@ export class Alarms extends Construct {
     this.add('WebhookServerErrors', {
       description:
         'POST /webhooks/workos answers 5xx: events are not being enqueued (WorkOS retries ~3 days).',
-      metric: new Metric({
-        namespace: 'AWS/ApiGateway',
-        metricName: '5xx',
-        dimensionsMap: {
-          ApiId: api.httpApi.apiId,
-          Stage: '$default',
-          Method: WEBHOOK_ROUTE.method,
-          Resource: WEBHOOK_ROUTE.path,
+      // Not counting the 503 NOT_CONFIGURED answers before ops set the webhook secret (expected).
+      metric: new MathExpression({
+        expression: 'FILL(e, 0) - FILL(nc, 0)',
+        usingMetrics: {
+          e: new Metric({
+            namespace: 'AWS/ApiGateway',
+            metricName: '5xx',
+            dimensionsMap: {
+              ApiId: api.httpApi.apiId,
+              Stage: '$default',
+              Method: WEBHOOK_ROUTE.method,
+              Resource: WEBHOOK_ROUTE.path,
+            },
+            statistic: 'Sum',
+          }),
+          nc: this.serviceMetric('NotConfigured', 'webhook'),
         },
         period: fiveMinutes,
-        statistic: 'Sum',
+        label: 'webhook 5xx (not NOT_CONFIGURED)',
       }),
       threshold: 1,
     });
@@ -151,10 +171,71 @@ export class Alarms extends Construct {
       metric: this.insights('CallbackFailed'),
       threshold: thresholds.callbackFailures,
     });
+    const notConfigured = Object.fromEntries(
+      props.httpServices.map((service, i) => [`nc${i}`, this.serviceMetric('NotConfigured', service)]),
+    );
+    const refused = Object.keys(notConfigured)
+      .map((id) => `FILL(${id}, 0)`)
+      .join(' + ');
     this.add('ApiServerErrors', {
-      description: 'The HTTP API answers 5xx (any route).',
-      metric: api.httpApi.metricServerError({ period: fiveMinutes, statistic: 'Sum' }),
-      threshold: thresholds.apiServerErrors,
+      description: `The HTTP API answers 5xx to more than ${thresholds.apiServerErrorPercent}% of requests (any route; NOT_CONFIGURED not counted; judged from ${thresholds.apiServerErrorMinRequests} requests per 5 minutes).`,
+      metric: new MathExpression({
+        expression: `IF(n >= ${thresholds.apiServerErrorMinRequests}, 100 * (FILL(e, 0) - (${refused})) / n, 0)`,
+        usingMetrics: {
+          n: api.httpApi.metricCount({ statistic: 'Sum' }),
+          e: api.httpApi.metricServerError({ statistic: 'Sum' }),
+          ...notConfigured,
+        },
+        period: fiveMinutes,
+        label: 'API 5xx %',
+      }),
+      threshold: thresholds.apiServerErrorPercent,
+    });
+    new MetricFilter(this, 'ApiThrottledFilter', {
+      logGroup: api.accessLogs,
+      filterPattern: FilterPattern.stringValue('$.status', '=', '429'),
+      metricNamespace: props.namespace,
+      metricName: 'ApiThrottled' satisfies MetricName,
+      metricValue: '1',
+      unit: metricCatalogue.ApiThrottled.unit as never,
+    });
+    this.add('ApiThrottled', {
+      description:
+        'API Gateway throttles requests (429): a stage or route limit (apiRateLimit, authRateLimit, webhookRateLimit) is too low, or a flood.',
+      metric: new Metric({
+        namespace: props.namespace,
+        metricName: 'ApiThrottled' satisfies MetricName,
+        period: fiveMinutes,
+        statistic: 'Sum',
+      }),
+      threshold: thresholds.apiThrottled,
+    });
+    const throttles = Object.fromEntries(
+      props.functions.map((fn, i) => [`t${i}`, fn.metricThrottles({ statistic: 'Sum' })]),
+    );
+    this.add('FunctionThrottles', {
+      description:
+        'Lambda throttled a function (account concurrency, reserved concurrency, or backfill invoked twice): requests fail or wait.',
+      metric: new MathExpression({
+        expression: Object.keys(throttles)
+          .map((id) => `FILL(${id}, 0)`)
+          .join(' + '),
+        usingMetrics: throttles,
+        period: fiveMinutes,
+        label: 'Lambda throttles',
+      }),
+      threshold: 1,
+    });
+    this.add('ReconcileHeartbeat', {
+      description: `Reconcile has not run for ${thresholds.reconcileHeartbeatMinutes} minutes (its schedule runs every 5): the safety net behind webhooks is off. Runbook: docs/reconcile.md`,
+      metric: props.reconcile.metricInvocations({
+        period: Duration.minutes(thresholds.reconcileHeartbeatMinutes),
+        statistic: 'Sum',
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      // No data is exactly what a stopped schedule looks like.
+      treatMissingData: TreatMissingData.BREACHING,
     });
     this.add('ReconcileErrors', {
       description: 'Reconcile (the safety net behind webhooks) keeps failing. Runbook: docs/reconcile.md',
@@ -191,7 +272,17 @@ export class Alarms extends Construct {
   }
 
   /** Sum (or another aggregate) of one EMF metric across every dimension set the code emits. */
-  private insights(metricName: string, where?: string, aggregate = 'SUM', period = Duration.minutes(5)) {
+  /** A catalogued EMF metric of one function (Powertools adds the `service` dimension). */
+  private serviceMetric(metricName: MetricName, service: string) {
+    return new Metric({
+      namespace: this.props.namespace,
+      metricName,
+      dimensionsMap: { service },
+      statistic: 'Sum',
+    });
+  }
+
+  private insights(metricName: MetricName, where?: string, aggregate = 'SUM', period = Duration.minutes(5)) {
     const from = `"${this.props.namespace}"`;
     return new MathExpression({
       expression: `SELECT ${aggregate}(${metricName}) FROM ${from}${where ? ` WHERE ${where}` : ''}`,
@@ -209,6 +300,7 @@ export class Alarms extends Construct {
       evaluationPeriods?: number;
       datapointsToAlarm?: number;
       comparisonOperator?: ComparisonOperator;
+      treatMissingData?: TreatMissingData;
     },
   ) {
     const alarm = new Alarm(this, id, {
@@ -219,8 +311,8 @@ export class Alarms extends Construct {
       evaluationPeriods: options.evaluationPeriods ?? 1,
       datapointsToAlarm: options.datapointsToAlarm,
       comparisonOperator: options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      // No data means nothing happened (no errors, empty queue) for every alarm here.
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      // No data means nothing happened (no errors, empty queue) for every alarm but the heartbeat.
+      treatMissingData: options.treatMissingData ?? TreatMissingData.NOT_BREACHING,
     });
     alarm.addAlarmAction(this.action);
     alarm.addOkAction(this.action);
@@ -229,7 +321,7 @@ export class Alarms extends Construct {
 
   private dashboard() {
     const graph = (title: string, metrics: IMetric[]) => new GraphWidget({ title, left: metrics, width: 12 });
-    const m = (name: string, aggregate = 'SUM') => this.insights(name, undefined, aggregate);
+    const m = (name: MetricName, aggregate = 'SUM') => this.insights(name, undefined, aggregate);
     new Dashboard(this, 'Dashboard', {
       dashboardName: `workos-auth-${this.props.settings.stage}`,
       widgets: [

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, type Resource } from 'aws-cdk-lib';
 import { InstanceType, Port, SecurityGroup, SubnetType, type Vpc } from 'aws-cdk-lib/aws-ec2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -72,6 +72,10 @@ export class Database extends Construct {
     );
     if (!this.instance.secret) throw new Error('the database secret was not generated');
     this.secret = this.instance.secret;
+    // A kept database (snapshot or retain) keeps the credentials that open it.
+    if (settings.removalPolicy !== 'destroy') {
+      (this.instance.node.findChild('Secret') as Resource).applyRemovalPolicy(RemovalPolicy.RETAIN);
+    }
   }
 }
 

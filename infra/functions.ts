@@ -7,6 +7,16 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IDependable } from 'constructs';
+import { env as authEnv } from '../functions/auth/env';
+import { env as backfillEnv } from '../functions/backfill/env';
+import { env as meEnv } from '../functions/me/env';
+import { env as notificationsEnv } from '../functions/notifications/env';
+import { env as notifierEnv } from '../functions/notifier/env';
+import { env as organizationsEnv } from '../functions/organizations/env';
+import { env as reconcileEnv } from '../functions/reconcile/env';
+import { env as syncWorkerEnv } from '../functions/sync-worker/env';
+import { env as webhookEnv } from '../functions/webhook/env';
+import { secretArnVariables } from '../packages/config/src/secrets';
 import { AppFunction } from './node-function';
 import type { HttpFunction } from './routes';
 import type { Settings } from './settings';
@@ -24,7 +34,8 @@ export type AppFunctionsProps = {
   settings: Settings;
   vpc: Vpc;
   functionsSecurityGroup: SecurityGroup;
-  workosSecret: ISecret;
+  /** The secret holding each secret value (infra/secrets.ts), by variable name. */
+  secrets: Record<keyof typeof secretArnVariables, ISecret>;
   databaseSecret: ISecret;
   queue: Queue;
   /** Public base URL of the API (custom domain or execute-api), for WORKOS_REDIRECT_URI. */
@@ -35,16 +46,39 @@ export type AppFunctionsProps = {
   logRemovalPolicy: RemovalPolicy;
 };
 
-type Needs = {
-  /** WORKOS_SECRET_ARN (read) and WORKOS_CLIENT_ID. */
-  workos?: boolean;
-  /** DATABASE_SECRET_ARN (read), VPC placement, waits for the migrations. */
-  database?: boolean;
-  /** QUEUE_URL and sqs:SendMessage. */
-  send?: boolean;
-  /** Cookie session settings (auth, me, organizations). */
-  session?: boolean;
-};
+/** Each function's env schema (functions/<name>/env.ts): what it reads is what it gets. */
+export const functionEnvs = {
+  auth: authEnv,
+  me: meEnv,
+  organizations: organizationsEnv,
+  webhook: webhookEnv,
+  'sync-worker': syncWorkerEnv,
+  reconcile: reconcileEnv,
+  backfill: backfillEnv,
+  notifications: notificationsEnv,
+  notifier: notifierEnv,
+} satisfies Record<string, Record<string, unknown>>;
+
+export type FunctionName = keyof typeof functionEnvs;
+
+/** Variables only a local run sets (the emulators); in AWS their defaults are the real services. */
+const LOCAL_ONLY = new Set([
+  'WORKOS_API_HOSTNAME',
+  'WORKOS_API_PORT',
+  'WORKOS_API_HTTPS',
+  'SQS_ENDPOINT',
+  'SES_ENDPOINT',
+]);
+/** Variables whose schema default is what AWS wants. */
+const SCHEMA_DEFAULT = new Set(['RECONCILE_LOOKBACK_HOURS']);
+/** Variables infra/notifications.ts sets (with its grants) on the functions that use them. */
+const SET_BY_NOTIFICATIONS = new Set([
+  'NOTIFICATIONS_QUEUE_URL',
+  'NOTIFICATIONS_FROM',
+  'NOTIFICATIONS_MAX_RECEIVES',
+  'NOTIFIER_LEASE_SECONDS',
+  'SES_CONFIGURATION_SET',
+]);
 
 /**
  * Every function of the app except migrate (see migrations.ts), each with exactly the configuration
@@ -67,35 +101,22 @@ export class AppFunctions extends Construct {
     private readonly props: AppFunctionsProps,
   ) {
     super(scope, id);
-    const session = { workos: true, database: true, session: true };
-    this.auth = this.make(
-      'auth',
-      'Sign-in: login, callback, organization selection, switch, logout',
-      session,
-    );
-    this.me = this.make('me', 'GET/PATCH /me and /health', session);
-    this.organizations = this.make('organizations', 'Organization API: list, read, update, members', session);
-    this.notifications = this.make('notifications', "The signed-in user's in-app notifications", session);
-    this.webhook = this.make('webhook', 'Verifies WorkOS webhooks and enqueues them (no VPC, no database)', {
-      workos: true,
-      send: true,
+    this.auth = this.make('auth', 'Sign-in: login, callback, organization selection, switch, logout');
+    this.me = this.make('me', 'GET/PATCH /me and /health');
+    this.organizations = this.make('organizations', 'Organization API: list, read, update, members');
+    this.notifications = this.make('notifications', "The signed-in user's in-app notifications");
+    this.webhook = this.make('webhook', 'Verifies WorkOS webhooks and enqueues them (no VPC, no database)');
+    this.syncWorker = this.make('sync-worker', 'Applies WorkOS events from the sync queue to PostgreSQL', {
+      timeout: WORKER_TIMEOUT,
     });
-    this.syncWorker = this.make(
-      'sync-worker',
-      'Applies WorkOS events from the sync queue to PostgreSQL',
-      { workos: true, database: true },
-      { timeout: WORKER_TIMEOUT },
-    );
     this.reconcile = this.make(
       'reconcile',
       'Reads the WorkOS Events API after the stored cursor and enqueues what webhooks missed',
-      { workos: true, database: true, send: true },
       { timeout: Duration.minutes(2) },
     );
     this.backfill = this.make(
       'backfill',
       'Ops-invoked: imports every WorkOS organization, user and membership (resumable)',
-      { workos: true, database: true },
       // One at a time: two imports would race on the same resume cursor.
       { timeout: Duration.minutes(15), memorySize: 1024, reservedConcurrentExecutions: 1 },
     );
@@ -118,6 +139,20 @@ export class AppFunctions extends Construct {
     });
   }
 
+  /** Every function of this construct by its folder name. */
+  get all(): Record<Exclude<FunctionName, 'notifier'>, AppFunction> {
+    return {
+      auth: this.auth,
+      me: this.me,
+      notifications: this.notifications,
+      organizations: this.organizations,
+      webhook: this.webhook,
+      'sync-worker': this.syncWorker,
+      reconcile: this.reconcile,
+      backfill: this.backfill,
+    };
+  }
+
   /** The HTTP functions by the names infra/routes.ts uses. */
   get http(): Record<HttpFunction, AppFunction> {
     return {
@@ -129,32 +164,13 @@ export class AppFunctions extends Construct {
     };
   }
 
-  /** A function with exactly what `needs` says (other infra files add theirs through it). */
+  /** A function whose environment and grants come from its env schema (other infra files add theirs through it). */
   make(
-    name: string,
+    name: FunctionName,
     description: string,
-    needs: Needs,
     options: { timeout?: Duration; memorySize?: number; reservedConcurrentExecutions?: number } = {},
   ): AppFunction {
-    const { settings } = this.props;
-    const environment: Record<string, string> = {
-      APP_ENV: 'aws',
-      LOG_LEVEL: settings.logLevel,
-      POWERTOOLS_SERVICE_NAME: name,
-      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(settings.stage),
-    };
-    if (needs.workos) {
-      environment.WORKOS_SECRET_ARN = this.props.workosSecret.secretArn;
-      environment.WORKOS_CLIENT_ID = settings.workosClientId;
-    }
-    if (needs.database) environment.DATABASE_SECRET_ARN = this.props.databaseSecret.secretArn;
-    if (needs.send) environment.QUEUE_URL = this.props.queue.queueUrl;
-    if (needs.session) {
-      environment.WORKOS_REDIRECT_URI = `${this.props.apiBaseUrl}/auth/callback`;
-      environment.ALLOWED_REDIRECT_ORIGINS = settings.appOrigins.join(',');
-      if (settings.cookieDomain) environment.COOKIE_DOMAIN = settings.cookieDomain;
-      if (settings.tenantBaseDomain) environment.TENANT_BASE_DOMAIN = settings.tenantBaseDomain;
-    }
+    const { environment, grants, database } = this.environmentFor(name);
     const fn = new AppFunction(this, idOf(name), {
       entry: `functions/${name}/handler.ts`,
       description,
@@ -164,15 +180,59 @@ export class AppFunctions extends Construct {
       environment,
       logRetention: this.props.logRetention,
       logRemovalPolicy: this.props.logRemovalPolicy,
-      ...(needs.database ? { vpc: this.props.vpc, securityGroups: [this.props.functionsSecurityGroup] } : {}),
+      ...(database ? { vpc: this.props.vpc, securityGroups: [this.props.functionsSecurityGroup] } : {}),
     });
-    if (needs.workos) this.props.workosSecret.grantRead(fn);
-    if (needs.database) {
-      this.props.databaseSecret.grantRead(fn);
-      fn.node.addDependency(this.props.schemaReady);
-    }
-    if (needs.send) this.props.queue.grantSendMessages(fn);
+    for (const grant of grants) grant(fn);
+    if (database) fn.node.addDependency(this.props.schemaReady);
     return fn;
+  }
+
+  /**
+   * The environment of a function, derived from the variables its env schema names (and nothing
+   * else): secrets as the ARN of their own secret plus a read grant, the database as its secret's
+   * ARN plus VPC placement, the queue URL plus send permission, settings as values.
+   */
+  private environmentFor(name: FunctionName) {
+    const { settings, queue, databaseSecret, secrets } = this.props;
+    const environment: Record<string, string> = {
+      APP_ENV: 'aws',
+      LOG_LEVEL: settings.logLevel,
+      POWERTOOLS_SERVICE_NAME: name,
+      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(settings.stage),
+    };
+    const grants: ((fn: AppFunction) => void)[] = [];
+    let database = false;
+    const values: Record<string, string | undefined> = {
+      WORKOS_CLIENT_ID: settings.workosClientId,
+      WORKOS_REDIRECT_URI: `${this.props.apiBaseUrl}/auth/callback`,
+      ALLOWED_REDIRECT_ORIGINS: settings.appOrigins.join(','),
+      COOKIE_DOMAIN: settings.cookieDomain,
+      TENANT_BASE_DOMAIN: settings.tenantBaseDomain,
+    };
+    for (const variable of Object.keys(functionEnvs[name])) {
+      if (variable === 'APP_ENV' || LOCAL_ONLY.has(variable) || SCHEMA_DEFAULT.has(variable)) continue;
+      if (SET_BY_NOTIFICATIONS.has(variable)) continue;
+      if (variable in secretArnVariables) {
+        const secret = secrets[variable as keyof typeof secretArnVariables];
+        environment[secretArnVariables[variable as keyof typeof secretArnVariables]] = secret.secretArn;
+        grants.push((fn) => secret.grantRead(fn));
+      } else if (variable === 'DATABASE_URL') {
+        environment.DATABASE_SECRET_ARN = databaseSecret.secretArn;
+        grants.push((fn) => databaseSecret.grantRead(fn));
+        database = true;
+      } else if (variable === 'QUEUE_URL') {
+        environment.QUEUE_URL = queue.queueUrl;
+        grants.push((fn) => queue.grantSendMessages(fn));
+      } else if (variable in values) {
+        const value = values[variable];
+        if (value !== undefined) environment[variable] = value;
+      } else {
+        throw new Error(
+          `infra/functions.ts: ${name} reads ${variable}; say where its value comes from in AWS`,
+        );
+      }
+    }
+    return { environment, grants, database };
   }
 }
 

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CustomResource, Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { SecurityGroup, Vpc } from 'aws-cdk-lib/aws-ec2';
@@ -7,26 +5,13 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IDependable } from 'constructs';
+import { migrationsDigest as digestOf } from '../packages/db/src/migrate';
 import { AppFunction, executionRole, repoRoot } from './node-function';
 
 export const MIGRATIONS_DIR = path.join(repoRoot, 'migrations');
 
-/**
- * A digest of every file under migrations/. It is a property of the custom resource, so a deploy
- * that adds a migration updates the resource and CloudFormation runs the migrate function again.
- */
-export function migrationsDigest(dir = MIGRATIONS_DIR): string {
-  const hash = createHash('sha256');
-  const walk = (current: string) => {
-    for (const name of readdirSync(current).sort()) {
-      const full = path.join(current, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else hash.update(path.relative(dir, full)).update('\0').update(readFileSync(full)).update('\0');
-    }
-  };
-  walk(dir);
-  return hash.digest('hex');
-}
+/** The digest the migrate function compares with its own bundle's (packages/db/src/migrate.ts). */
+export const migrationsDigest = (dir = MIGRATIONS_DIR) => digestOf(dir);
 
 export type MigrationsProps = {
   vpc: Vpc;

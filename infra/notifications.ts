@@ -68,7 +68,6 @@ export class Notifications extends Construct {
     this.notifier = functions.make(
       'notifier',
       'Sends notification emails through SES from the notifications queue; sweeps the outbox every minute',
-      { database: true },
       { timeout: NOTIFIER_TIMEOUT },
     );
     this.notifier.addEnvironment('NOTIFICATIONS_QUEUE_URL', this.queue.queueUrl);

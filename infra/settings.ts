@@ -153,6 +153,21 @@ export const settingsSchema = z
         message: 'must be at least dbAllocatedStorageGiB',
       });
     }
+    // A production stage must be usable and heard from the first deploy on.
+    if (s.production && s.workosClientId === PLACEHOLDER_CLIENT_ID) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['workosClientId'],
+        message: 'is required in production: deploy with -c workosClientId=client_... (WorkOS dashboard)',
+      });
+    }
+    if (s.production && !s.alarmEmail) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alarmEmail'],
+        message: 'is required in production: alarms need a subscriber (-c alarmEmail=oncall@example.com)',
+      });
+    }
     if (s.production && s.appOrigins.some((o) => o.startsWith('http://'))) {
       ctx.addIssue({ code: 'custom', path: ['appOrigins'], message: 'must be https:// in production' });
     }

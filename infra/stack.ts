@@ -72,7 +72,7 @@ export class AuthStack extends Stack {
       settings,
       vpc: this.network.vpc,
       functionsSecurityGroup: this.network.functionsSecurityGroup,
-      workosSecret: this.secrets.workos,
+      secrets: this.secrets.byValue,
       databaseSecret: this.database.secret,
       queue: this.sync.queue,
       apiBaseUrl: this.api.baseUrl,
@@ -96,6 +96,8 @@ export class AuthStack extends Stack {
       syncWorker: this.functions.syncWorker,
       webhook: this.functions.webhook,
       reconcile: this.functions.reconcile,
+      functions: Object.values(this.functions.all),
+      httpServices: Object.keys(this.functions.http),
       database: this.database.instance,
       removalPolicy,
     });
@@ -112,7 +114,16 @@ export class AuthStack extends Stack {
     output('ApiUrl', this.api.baseUrl, 'Base URL of the HTTP API');
     output('RedirectUri', `${this.api.baseUrl}/auth/callback`, 'WorkOS dashboard: add as a Redirect URI');
     output('WebhookUrl', `${this.api.baseUrl}/webhooks/workos`, 'WorkOS dashboard: webhook endpoint URL');
-    output('WorkOSSecretArn', this.secrets.workos.secretArn, 'Fill WORKOS_API_KEY and WORKOS_WEBHOOK_SECRET');
+    output(
+      'WorkOSApiKeySecretArn',
+      this.secrets.workosApiKey.secretArn,
+      'Set WORKOS_API_KEY (docs/first-deploy.md)',
+    );
+    output(
+      'WebhookSecretArn',
+      this.secrets.webhookSecret.secretArn,
+      'Set WORKOS_WEBHOOK_SECRET (docs/first-deploy.md)',
+    );
     output('DatabaseSecretArn', this.database.secret.secretArn, 'RDS credentials (generated)');
     output('QueueUrl', this.sync.queue.queueUrl, 'Sync queue');
     output('DeadLetterQueueUrl', this.sync.deadLetters.queueUrl, 'Sync dead-letter queue');

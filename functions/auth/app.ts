@@ -4,12 +4,22 @@ import { requireSession } from '@app/session';
 import { type AuthFlowsOptions, makeAuthFlows } from '@app/session/auth-flows';
 import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
-export type AuthHandlerDeps = AuthFlowsOptions & { db: Database; hsts: boolean };
+export type AuthHandlerDeps = AuthFlowsOptions & {
+  db: Database;
+  hsts: boolean;
+  /** Secrets still holding their placeholder: every request is refused (503 NOT_CONFIGURED). */
+  notConfigured?: readonly string[];
+};
 
 /** The auth function: /auth/login, /auth/callback, /auth/select-organization, /auth/logout, /auth/switch-organization. */
 export function makeAuthHandler(deps: AuthHandlerDeps) {
   const flows = makeAuthFlows(deps);
-  const base = { hsts: deps.hsts, ...(deps.logger ? { logger: deps.logger } : {}) };
+  const base = {
+    hsts: deps.hsts,
+    notConfigured: deps.notConfigured,
+    metrics: deps.metrics,
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  };
   const appOrigin = requireAppOrigin({
     origins: deps.allowedRedirectOrigins ?? [],
     tenantBaseDomain: deps.tenantBaseDomain,

@@ -1,10 +1,11 @@
-import { loadConfig, schemas } from '@app/config';
+import { loadConfig } from '@app/config';
 import { loadAuthRuntime } from '@app/session/auth-runtime';
 import { makeAuthHandler } from './app';
+import { env } from './env';
 
 // Built once per cold start; a warm container reuses the database connection and the cached JWKS.
 const runtime = await loadAuthRuntime('auth');
-const { WORKOS_REDIRECT_URI } = loadConfig({ WORKOS_REDIRECT_URI: schemas.WORKOS_REDIRECT_URI });
+const { WORKOS_REDIRECT_URI } = loadConfig(env);
 
 export const handler = makeAuthHandler({
   ...runtime,

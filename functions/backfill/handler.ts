@@ -1,16 +1,18 @@
 import { makeBackfill, parseBackfillRequest } from '@app/sync/backfill';
-import { loadSyncRuntime } from '@app/sync/sync-runtime';
+import { loadSyncRuntime, refusedAsNotConfigured } from '@app/sync/sync-runtime';
 import type { Context } from 'aws-lambda';
 
 // Ops-invoked: `{ "mode": "import" | "full", "restart"?: boolean }`. Returns { complete: false }
 // when the time budget ran out: invoke again and it resumes (docs/backfill.md).
-const { db, workos, logger, metrics } = await loadSyncRuntime('backfill', {
+const runtime = await loadSyncRuntime('backfill', {
   workos: { timeoutMs: 10_000, maxRetries: 2 },
 });
+const { db, workos, logger, metrics } = runtime;
 const backfill = makeBackfill({ db, workos, logger, metrics });
 
 export const handler = async (event: unknown, context: Context) => {
   logger.addContext(context);
+  if (refusedAsNotConfigured(runtime)) return { complete: false, code: 'NOT_CONFIGURED' as const };
   const request = parseBackfillRequest(event);
   return backfill.run({ ...request, remainingMs: () => context.getRemainingTimeInMillis() });
 };

@@ -1,7 +1,7 @@
 import type { Database } from '@app/db';
 import { httpHandler, jsonBody, ok, type RouteHandler, requireAppOrigin, routeHandlers } from '@app/http';
 import { makeProfile, parseProfilePatch, requireSession, type Sessions, sessionOf } from '@app/session';
-import type { Logger } from '@app/telemetry';
+import type { Logger, Metrics } from '@app/telemetry';
 import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
 export type MeHandlerDeps = {
@@ -15,13 +15,21 @@ export type MeHandlerDeps = {
   allowedRedirectOrigins?: readonly string[];
   tenantBaseDomain?: string | undefined;
   logger?: Logger;
+  metrics?: Metrics;
+  /** Secrets still holding their placeholder: every request is refused (503 NOT_CONFIGURED). */
+  notConfigured?: readonly string[];
 };
 
 /** The me function: GET /me, PATCH /me, GET /health. One instance per container (or per test). */
 export function makeMeHandler(deps: MeHandlerDeps) {
   const { db, hsts, logger } = deps;
   const profile = makeProfile({ db });
-  const base = { hsts, ...(logger ? { logger } : {}) };
+  const base = {
+    hsts,
+    notConfigured: deps.notConfigured,
+    metrics: deps.metrics,
+    ...(logger ? { logger } : {}),
+  };
   const signedIn = requireSession(deps);
   const appOrigin = requireAppOrigin({
     origins: deps.allowedRedirectOrigins ?? [],

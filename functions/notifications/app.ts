@@ -2,7 +2,7 @@ import type { Database } from '@app/db';
 import { httpHandler, ok, type RouteHandler, requireAppOrigin, routeHandlers } from '@app/http';
 import { makeNotificationsApi, parseListQuery } from '@app/notifications/api';
 import { requireSession, type Sessions, sessionOf } from '@app/session';
-import type { Logger } from '@app/telemetry';
+import type { Logger, Metrics } from '@app/telemetry';
 import type { Context } from 'aws-lambda';
 import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
@@ -13,6 +13,9 @@ export type NotificationsHandlerDeps = {
   /** The app's origins, allowed to change state (mark read) along with this API's own host. */
   allowedRedirectOrigins?: readonly string[];
   tenantBaseDomain?: string | undefined;
+  metrics?: Metrics;
+  /** Secrets still holding their placeholder: every request is refused (503 NOT_CONFIGURED). */
+  notConfigured?: readonly string[];
   logger?: Logger;
 };
 
@@ -20,7 +23,12 @@ export type NotificationsHandlerDeps = {
 export function makeNotificationsHandler(deps: NotificationsHandlerDeps) {
   const { hsts, logger } = deps;
   const api = makeNotificationsApi({ db: deps.db });
-  const base = { hsts, ...(logger ? { logger } : {}) };
+  const base = {
+    hsts,
+    notConfigured: deps.notConfigured,
+    metrics: deps.metrics,
+    ...(logger ? { logger } : {}),
+  };
   const signedIn = requireSession(deps);
   const appOrigin = requireAppOrigin({
     origins: deps.allowedRedirectOrigins ?? [],

@@ -34,7 +34,7 @@ import {
   type Sessions,
   sessionOf,
 } from '@app/session';
-import type { Logger } from '@app/telemetry';
+import type { Logger, Metrics } from '@app/telemetry';
 import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
 export type OrganizationsHandlerDeps = {
@@ -51,6 +51,9 @@ export type OrganizationsHandlerDeps = {
   /** The WorkOS client for management calls, built on first use (reads never load the SDK). */
   workos: () => Promise<ManagementWorkOS>;
   logger?: Logger;
+  metrics?: Metrics;
+  /** Secrets still holding their placeholder: every request is refused (503 NOT_CONFIGURED). */
+  notConfigured?: readonly string[];
   /** Notification emails written by a management change, onto their queue after COMMIT. */
   enqueueNotifications?: (ids: string[]) => Promise<void>;
 };
@@ -71,7 +74,12 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
     ...(logger ? { logger } : {}),
     ...(deps.enqueueNotifications ? { enqueueNotifications: deps.enqueueNotifications } : {}),
   });
-  const base = { hsts, ...(logger ? { logger } : {}) };
+  const base = {
+    hsts,
+    notConfigured: deps.notConfigured,
+    metrics: deps.metrics,
+    ...(logger ? { logger } : {}),
+  };
   const signedIn = requireSession(deps);
   const appOrigin = requireAppOrigin({
     origins: deps.allowedRedirectOrigins ?? [],

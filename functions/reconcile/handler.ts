@@ -1,19 +1,16 @@
-import { schemas } from '@app/config';
 import { createSqs } from '@app/config/sqs';
 import { makeReconciler } from '@app/sync/reconcile';
-import { loadSyncRuntime } from '@app/sync/sync-runtime';
+import { loadSyncRuntime, refusedAsNotConfigured } from '@app/sync/sync-runtime';
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import { env } from './env';
 
 // EventBridge schedule -> Events API after the stored cursor -> the sync queue.
-const { config, db, workos, logger, metrics } = await loadSyncRuntime('reconcile', {
-  env: {
-    QUEUE_URL: schemas.QUEUE_URL,
-    SQS_ENDPOINT: schemas.SQS_ENDPOINT,
-    RECONCILE_LOOKBACK_HOURS: schemas.RECONCILE_LOOKBACK_HOURS,
-  },
+const runtime = await loadSyncRuntime('reconcile', {
+  env,
   // The reconciler retries with its own bounded backoff inside the Lambda's time budget.
   workos: { timeoutMs: 10_000, maxRetries: 0 },
 });
+const { config, db, workos, logger, metrics } = runtime;
 const reconciler = makeReconciler({
   db,
   workos,
@@ -26,5 +23,6 @@ const reconciler = makeReconciler({
 
 export const handler = async (_event: ScheduledEvent, context: Context) => {
   logger.addContext(context);
+  if (refusedAsNotConfigured(runtime)) return { code: 'NOT_CONFIGURED' as const };
   return reconciler.run({ remainingMs: () => context.getRemainingTimeInMillis() });
 };

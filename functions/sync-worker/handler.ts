@@ -1,15 +1,14 @@
-import { schemas } from '@app/config';
 import { createSqs } from '@app/config/sqs';
 import { makeNotificationQueue } from '@app/notifications/queue';
 import { makeSyncWorker } from '@app/sync';
-import { loadSyncRuntime } from '@app/sync/sync-runtime';
+import { loadSyncRuntime, refusedAsNotConfigured } from '@app/sync/sync-runtime';
 import type { Context, SQSEvent } from 'aws-lambda';
+import { env } from './env';
 
 // SQS (ReportBatchItemFailures) -> WorkOS events applied to PostgreSQL; the notifications they
 // write go on the notifications queue after each COMMIT.
-const { db, workos, logger, metrics, config } = await loadSyncRuntime('sync-worker', {
-  env: { NOTIFICATIONS_QUEUE_URL: schemas.NOTIFICATIONS_QUEUE_URL, SQS_ENDPOINT: schemas.SQS_ENDPOINT },
-});
+const runtime = await loadSyncRuntime('sync-worker', { env });
+const { db, workos, logger, metrics, config } = runtime;
 const enqueueNotifications = config.NOTIFICATIONS_QUEUE_URL
   ? makeNotificationQueue({
       sqs: createSqs(config),
@@ -28,5 +27,9 @@ const worker = makeSyncWorker({
 
 export const handler = (event: SQSEvent, context: Context) => {
   logger.addContext(context);
+  // Not configured: every message goes back to the queue untouched (nothing applied half-way).
+  if (refusedAsNotConfigured(runtime)) {
+    return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+  }
   return worker.handler(event, context);
 };

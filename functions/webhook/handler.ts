@@ -1,17 +1,11 @@
-import { schemas } from '@app/config';
 import { loadRuntime } from '@app/config/runtime';
 import { createSqs } from '@app/config/sqs';
 import { createWorkOS } from '@app/config/workos';
 import { makeWebhookApp } from './app';
+import { env } from './env';
 
 // POST /webhooks/workos: verify the signature, validate, enqueue. No VPC, no database.
-const { config, logger, metrics } = await loadRuntime('webhook', {
-  WORKOS_WEBHOOK_SECRET: schemas.WORKOS_WEBHOOK_SECRET,
-  WORKOS_CLIENT_ID: schemas.WORKOS_CLIENT_ID,
-  QUEUE_URL: schemas.QUEUE_URL,
-  SQS_ENDPOINT: schemas.SQS_ENDPOINT,
-  APP_ENV: schemas.APP_ENV,
-});
+const { config, logger, metrics, notConfigured } = await loadRuntime('webhook', env);
 
 export const handler = makeWebhookApp({
   sqs: createSqs(config),
@@ -22,4 +16,5 @@ export const handler = makeWebhookApp({
   logger,
   metrics,
   hsts: config.APP_ENV !== 'local',
+  notConfigured,
 });

@@ -73,13 +73,20 @@ describe('alarms', () => {
 
   it('webhook 5xx on its route (route-level metrics are on for that route)', () => {
     const a = alarm('WebhookServerErrors');
-    expect(a).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx', Threshold: 1 });
-    expect(dimensions(a)).toEqual({
+    expect(a.Threshold).toBe(1);
+    const expression = a.Metrics.find((m: Cfn) => m.Expression);
+    expect(expression.Expression).toBe('FILL(e, 0) - FILL(nc, 0)');
+    const e = a.Metrics.find((m: Cfn) => m.Id === 'e').MetricStat.Metric;
+    expect(e).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx' });
+    expect(dimensions(e)).toEqual({
       ApiId: ref(stack.api.httpApi),
       Stage: '$default',
       Method: 'POST',
       Resource: '/webhooks/workos',
     });
+    const nc = a.Metrics.find((m: Cfn) => m.Id === 'nc').MetricStat.Metric;
+    expect(nc).toMatchObject({ Namespace: 'WorkOSAuth/dev', MetricName: 'NotConfigured' });
+    expect(dimensions(nc)).toEqual({ service: 'webhook' });
     expect(dimensions(alarm('WebhookErrors'))).toEqual({ FunctionName: ref(stack.functions.webhook) });
   });
 
@@ -112,8 +119,54 @@ describe('alarms', () => {
 
   it('API 5xx', () => {
     const a = alarm('ApiServerErrors');
-    expect(a).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx' });
-    expect(dimensions(a)).toEqual({ ApiId: ref(stack.api.httpApi) });
+    expect(a.Threshold).toBe(thresholds.apiServerErrorPercent);
+    const expression = a.Metrics.find((m: Cfn) => m.Expression).Expression as string;
+    // A rate, judged only with enough traffic, without the NOT_CONFIGURED refusals of any HTTP function.
+    expect(expression).toMatch(/^IF\(n >= 20, 100 \* \(FILL\(e, 0\) - \(FILL\(nc0, 0\) \+ .*\)\) \/ n, 0\)$/);
+    const byId = Object.fromEntries(
+      a.Metrics.filter((m: Cfn) => m.MetricStat).map((m: Cfn) => [m.Id, m.MetricStat.Metric]),
+    );
+    expect(byId.n).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: 'Count' });
+    expect(byId.e).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx' });
+    const services = Object.entries(byId)
+      .filter(([id]) => id.startsWith('nc'))
+      .map(([, m]) => dimensions(m as Cfn).service);
+    expect(services.sort()).toEqual(Object.keys(stack.functions.http).sort());
+  });
+
+  it('reconcile heartbeat: no invocation in 15 minutes alarms, and missing data counts as breaching', () => {
+    const a = alarm('ReconcileHeartbeat');
+    expect(a).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Invocations',
+      Statistic: 'Sum',
+      Period: 900,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    expect(dimensions(a)).toEqual({ FunctionName: ref(stack.functions.reconcile) });
+  });
+
+  it('throttles: Lambda throttles of every function, and API Gateway 429s counted from the access logs', () => {
+    const fns = alarm('FunctionThrottles');
+    const throttled = fns.Metrics.filter((m: Cfn) => m.MetricStat).map((m: Cfn) => {
+      expect(m.MetricStat.Metric.MetricName).toBe('Throttles');
+      return dimensions(m.MetricStat.Metric).FunctionName;
+    });
+    expect(throttled).toEqual(Object.values(stack.functions.all).map((fn) => ref(fn)));
+    expect(alarm('ApiThrottled')).toMatchObject({
+      Namespace: 'WorkOSAuth/dev',
+      MetricName: 'ApiThrottled',
+      Threshold: thresholds.apiThrottled,
+    });
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: ref(stack.api.accessLogs),
+      FilterPattern: '{ $.status = "429" }',
+      MetricTransformations: [
+        { MetricNamespace: 'WorkOSAuth/dev', MetricName: 'ApiThrottled', MetricValue: '1', Unit: 'Count' },
+      ],
+    });
   });
 
   it('RDS CPU, free storage and connections', () => {
@@ -133,9 +186,10 @@ describe('alarms', () => {
     expect(dimensions(alarm('DatabaseConnections'))).toEqual(db);
   });
 
-  it('quiet periods do not alarm (missing data is not breaching), except a silent outbox sweep', () => {
+  it('quiet periods do not alarm (missing data is not breaching), except the heartbeats', () => {
     for (const [name, a] of alarms) {
-      expect(a.TreatMissingData, name).toBe(name === 'OutboxSweepMissing' ? 'breaching' : 'notBreaching');
+      const heartbeat = name === 'ReconcileHeartbeat' || name === 'OutboxSweepMissing';
+      expect(a.TreatMissingData, name).toBe(heartbeat ? 'breaching' : 'notBreaching');
     }
   });
 

@@ -8,6 +8,7 @@ const prodContext = {
   stage: 'prod',
   workosClientId: 'client_01TEST',
   appOrigins: 'https://app.example.com,https://admin.example.com',
+  alarmEmail: 'oncall@example.com',
 };
 
 describe('HTTP API', () => {

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { logicalId, type Resource, resources, synth } from './synth';
 
 const dev = synth();
-const prod = synth({ stage: 'prod', workosClientId: 'client_01TEST', appOrigins: 'https://app.example.com' });
+const prod = synth({
+  stage: 'prod',
+  workosClientId: 'client_01TEST',
+  appOrigins: 'https://app.example.com',
+  alarmEmail: 'oncall@example.com',
+});
 const dbOf = (built: typeof dev) =>
   built.template.findResources('AWS::RDS::DBInstance')[
     logicalId(built.stack.database.instance, built.stack)
@@ -81,8 +86,9 @@ describe('RDS PostgreSQL', () => {
   it('its credentials are generated into Secrets Manager, never in the template', () => {
     const { template, stack } = dev;
     const { Properties: p } = dbOf(dev);
+    const own = Object.values(stack.secrets.byValue).map((secret) => logicalId(secret, stack));
     const [secretId, secret] = resources(template, 'AWS::SecretsManager::Secret').find(
-      ([id]) => id !== logicalId(stack.secrets.workos, stack),
+      ([id]) => !own.includes(id),
     )!;
     expect(JSON.stringify(p.MasterUserPassword)).toContain(`{{resolve:secretsmanager:`);
     expect(JSON.stringify(p.MasterUserPassword)).toContain(secretId);
@@ -93,27 +99,54 @@ describe('RDS PostgreSQL', () => {
   });
 });
 
-describe('WorkOS secret', () => {
-  it('is one JSON secret with the keys resolveSecrets reads; the session secret is generated', () => {
-    const { template, stack } = dev;
-    const secret = template.findResources('AWS::SecretsManager::Secret')[
-      logicalId(stack.secrets.workos, stack)
-    ] as Resource;
-    const generate = secret.Properties.GenerateSecretString;
-    expect(JSON.parse(generate.SecretStringTemplate)).toEqual({
-      WORKOS_API_KEY: 'REPLACE_ME',
-      WORKOS_WEBHOOK_SECRET: 'REPLACE_ME',
-    });
-    expect(generate.GenerateStringKey).toBe('SESSION_SECRET');
-    expect(generate.PasswordLength).toBeGreaterThanOrEqual(32);
-    expect(secret.Properties.SecretString).toBeUndefined();
+describe('app secrets', () => {
+  const secretOf = (built: typeof dev, name: 'workosApiKey' | 'webhookSecret' | 'session') =>
+    built.template.findResources('AWS::SecretsManager::Secret')[
+      logicalId(built.stack.secrets[name], built.stack)
+    ] as Resource & { DeletionPolicy: string };
+
+  it('one secret per value; the ones ops fill start as the NOT_CONFIGURED placeholder, pinned', () => {
+    // CloudFormation rewrites SecretString whenever this property changes, which would overwrite
+    // the value ops entered: these strings must never change (see infra/secrets.ts).
+    for (const built of [dev, prod]) {
+      expect(secretOf(built, 'workosApiKey').Properties.SecretString).toBe(
+        '{"WORKOS_API_KEY":"NOT_CONFIGURED"}',
+      );
+      expect(secretOf(built, 'webhookSecret').Properties.SecretString).toBe(
+        '{"WORKOS_WEBHOOK_SECRET":"NOT_CONFIGURED"}',
+      );
+      for (const name of ['workosApiKey', 'webhookSecret'] as const) {
+        expect(secretOf(built, name).Properties.GenerateSecretString).toBeUndefined();
+      }
+    }
   });
 
-  it('is kept when a production stack is deleted', () => {
-    const secret = prod.template.findResources('AWS::SecretsManager::Secret')[
-      logicalId(prod.stack.secrets.workos, prod.stack)
-    ] as Resource & { DeletionPolicy: string };
-    expect(secret.DeletionPolicy).toBe('Retain');
+  it('the session secret is generated, and generation settings hold no value ops enter', () => {
+    const generated = resources(dev.template, 'AWS::SecretsManager::Secret').filter(
+      ([, r]) => r.Properties.GenerateSecretString,
+    );
+    // The session secret and the database credentials: a change to either's generation settings
+    // regenerates only that secret, never the API key or the webhook secret.
+    const ids = generated.map(([id]) => id);
+    expect(ids).toContain(logicalId(dev.stack.secrets.session, dev.stack));
+    expect(ids).not.toContain(logicalId(dev.stack.secrets.workosApiKey, dev.stack));
+    expect(ids).not.toContain(logicalId(dev.stack.secrets.webhookSecret, dev.stack));
+    const generate = secretOf(dev, 'session').Properties.GenerateSecretString;
+    expect(JSON.parse(generate.SecretStringTemplate)).toEqual({});
+    expect(generate.GenerateStringKey).toBe('SESSION_SECRET');
+    expect(generate.PasswordLength).toBeGreaterThanOrEqual(32);
+    for (const [, r] of generated) {
+      expect(r.Properties.GenerateSecretString.SecretStringTemplate ?? '').not.toMatch(/WORKOS_/);
+    }
+  });
+
+  it('every secret, the database credentials included, is kept when a production stack is deleted', () => {
+    const secrets = resources(prod.template, 'AWS::SecretsManager::Secret') as [
+      string,
+      Resource & { DeletionPolicy?: string },
+    ][];
+    expect(secrets).toHaveLength(4);
+    for (const [id, secret] of secrets) expect(secret.DeletionPolicy, id).toBe('Retain');
   });
 });
 

@@ -13,7 +13,12 @@ function synth(context: Record<string, unknown> = {}) {
   return built;
 }
 
-const prod = { stage: 'prod', workosClientId: 'client_01TEST', appOrigins: 'https://app.example.com' };
+const prod = {
+  stage: 'prod',
+  workosClientId: 'client_01TEST',
+  appOrigins: 'https://app.example.com',
+  alarmEmail: 'oncall@example.com',
+};
 const tenancy = {
   ...prod,
   apiDomainName: 'auth.example.com',

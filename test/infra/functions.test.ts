@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { functionEnvs } from '../../infra/functions';
 import { MAX_RECEIVE_COUNT } from '../../infra/queue';
+import { secretArnVariables } from '../../packages/config/src/secrets';
 import { type Cfn, houseFunctions, logicalId, type Resource, resources, synth } from './synth';
 
 const { template, stack, settings } = synth({ cookieDomain: '.example.com' });
@@ -16,7 +18,9 @@ const policyOf = (fn: (typeof all)[keyof typeof all]) => {
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Record<string, Cfn>[]);
 };
 const ref = (construct: unknown) => ({ Ref: logicalId(construct, stack) });
-const workosSecretRef = ref(stack.secrets.workos);
+const apiKeyRef = ref(stack.secrets.workosApiKey);
+const webhookSecretRef = ref(stack.secrets.webhookSecret);
+const sessionSecretRef = ref(stack.secrets.session);
 const databaseSecretRef = { Ref: expect.stringMatching(/^DatabasePostgresSecretAttachment/) };
 
 describe('house function defaults', () => {
@@ -50,35 +54,42 @@ describe('configuration reaches functions by ARN, never as secret values', () =>
     expect(env.APP_ENV).toBe('aws');
   });
 
-  it('session functions (auth, me, organizations) get both secrets by ARN plus the cookie settings', () => {
+  it('session functions (auth, me, organizations): API key, session and database secrets by ARN, cookie settings', () => {
     for (const fn of [fns.auth, fns.me, fns.organizations]) {
       expect(envOf(fn)).toMatchObject({
-        WORKOS_SECRET_ARN: workosSecretRef,
+        WORKOS_API_KEY_SECRET_ARN: apiKeyRef,
+        SESSION_SECRET_ARN: sessionSecretRef,
         DATABASE_SECRET_ARN: databaseSecretRef,
         WORKOS_CLIENT_ID: settings.workosClientId,
-        WORKOS_REDIRECT_URI: expect.anything(),
         ALLOWED_REDIRECT_ORIGINS: 'http://localhost:3000',
         COOKIE_DOMAIN: '.example.com',
         LOG_LEVEL: 'INFO',
       });
       expect(envOf(fn)).not.toHaveProperty('QUEUE_URL');
+      expect(envOf(fn)).not.toHaveProperty('WORKOS_WEBHOOK_SECRET_ARN');
     }
   });
 
-  it('webhook: the WorkOS secret and the queue URL, no database', () => {
+  it('webhook: only the webhook secret and the queue URL (no API key, no session secret, no database)', () => {
     const env = envOf(fns.webhook);
-    expect(env).toMatchObject({ WORKOS_SECRET_ARN: workosSecretRef, QUEUE_URL: ref(stack.sync.queue) });
-    expect(env).not.toHaveProperty('DATABASE_SECRET_ARN');
+    expect(env).toMatchObject({
+      WORKOS_WEBHOOK_SECRET_ARN: webhookSecretRef,
+      QUEUE_URL: ref(stack.sync.queue),
+    });
+    expect(Object.keys(env).filter((k) => k.endsWith('_SECRET_ARN'))).toEqual(['WORKOS_WEBHOOK_SECRET_ARN']);
   });
 
   it('sync-worker: database and WorkOS secrets, consumes the queue (no QUEUE_URL needed)', () => {
     const env = envOf(fns.syncWorker);
-    expect(env).toMatchObject({ WORKOS_SECRET_ARN: workosSecretRef, DATABASE_SECRET_ARN: databaseSecretRef });
+    expect(env).toMatchObject({
+      WORKOS_API_KEY_SECRET_ARN: apiKeyRef,
+      DATABASE_SECRET_ARN: databaseSecretRef,
+    });
   });
 
   it('reconcile: database, WorkOS and the queue it feeds', () => {
     expect(envOf(fns.reconcile)).toMatchObject({
-      WORKOS_SECRET_ARN: workosSecretRef,
+      WORKOS_API_KEY_SECRET_ARN: apiKeyRef,
       DATABASE_SECRET_ARN: databaseSecretRef,
       QUEUE_URL: ref(stack.sync.queue),
     });
@@ -86,7 +97,7 @@ describe('configuration reaches functions by ARN, never as secret values', () =>
 
   it('backfill: database and WorkOS; it writes directly, so it may not send to the queue', () => {
     expect(envOf(fns.backfill)).toMatchObject({
-      WORKOS_SECRET_ARN: workosSecretRef,
+      WORKOS_API_KEY_SECRET_ARN: apiKeyRef,
       DATABASE_SECRET_ARN: databaseSecretRef,
     });
     expect(envOf(fns.backfill)).not.toHaveProperty('QUEUE_URL');
@@ -96,7 +107,7 @@ describe('configuration reaches functions by ARN, never as secret values', () =>
   it('migrate: only the database secret, and no MIGRATIONS_FOLDER (the bundle carries migrations/)', () => {
     const env = envOf(stack.migrations.function);
     expect(env).toMatchObject({ DATABASE_SECRET_ARN: databaseSecretRef });
-    expect(env).not.toHaveProperty('WORKOS_SECRET_ARN');
+    expect(Object.keys(env).filter((k) => k.endsWith('_SECRET_ARN'))).toEqual(['DATABASE_SECRET_ARN']);
     expect(env).not.toHaveProperty('MIGRATIONS_FOLDER');
   });
 
@@ -114,8 +125,14 @@ describe('configuration reaches functions by ARN, never as secret values', () =>
       policyOf(fn)
         .filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))
         .flatMap((s) => [s.Resource].flat());
-    expect(reads(fns.auth)).toEqual([databaseSecretRef, workosSecretRef]);
-    expect(reads(fns.webhook)).toEqual([workosSecretRef]);
+    const exactly = (refs: Cfn[], expected: Cfn[]) => {
+      expect(refs).toHaveLength(expected.length);
+      expect(refs).toEqual(expect.arrayContaining(expected));
+    };
+    exactly(reads(fns.auth), [databaseSecretRef, apiKeyRef, sessionSecretRef]);
+    exactly(reads(fns.me), [databaseSecretRef, apiKeyRef, sessionSecretRef]);
+    exactly(reads(fns.webhook), [webhookSecretRef]);
+    exactly(reads(fns.syncWorker), [databaseSecretRef, apiKeyRef]);
     expect(reads(stack.migrations.function)).toEqual([databaseSecretRef]);
   });
 });
@@ -133,7 +150,7 @@ describe('webhook function', () => {
     expect(statements).toEqual([
       {
         Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-        Resource: workosSecretRef,
+        Resource: webhookSecretRef,
       },
       {
         Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
@@ -230,5 +247,46 @@ describe('reconcile and backfill', () => {
     );
     expect(resourceOf(fns.backfill).Properties.Timeout).toBe(900);
     template.hasOutput('BackfillFunctionName', { Value: ref(fns.backfill) });
+  });
+});
+
+describe('each function gets exactly the variables its env schema names', () => {
+  it.each(Object.entries(functionEnvs))('%s', (name, schema) => {
+    const fn = all[name as keyof typeof all];
+    const env = envOf(fn);
+    const arnOf: Record<string, string> = { ...secretArnVariables, DATABASE_URL: 'DATABASE_SECRET_ARN' };
+    const expected = Object.keys(schema)
+      .filter(
+        (v) =>
+          ![
+            'WORKOS_API_HOSTNAME',
+            'WORKOS_API_PORT',
+            'WORKOS_API_HTTPS',
+            'SQS_ENDPOINT',
+            'SES_ENDPOINT',
+          ].includes(v),
+      )
+      .filter((v) => v !== 'RECONCILE_LOOKBACK_HOURS' && v !== 'APP_ENV')
+      // Set by infra/notifications.ts only with an SES identity (not in this stage).
+      .filter((v) => v !== 'NOTIFICATIONS_FROM' && v !== 'SES_CONFIGURATION_SET')
+      .map((v) => arnOf[v] ?? v);
+    const infraOwn = [
+      'APP_ENV',
+      'LOG_LEVEL',
+      'POWERTOOLS_SERVICE_NAME',
+      'POWERTOOLS_METRICS_NAMESPACE',
+      'NODE_OPTIONS',
+    ];
+    const set = Object.keys(env).filter(
+      (k) =>
+        !infraOwn.includes(k) &&
+        !k.startsWith('PARAMETERS_SECRETS_') &&
+        !k.startsWith('SECRETS_MANAGER_') &&
+        !k.startsWith('SSM_') &&
+        k !== 'SSM_PARAMETER_STORE_TTL' &&
+        k !== 'SECRETS_MANAGER_TTL',
+    );
+    // TENANT_BASE_DOMAIN is optional and unset in this stage.
+    expect(set.sort()).toEqual(expected.filter((v) => v !== 'TENANT_BASE_DOMAIN').sort());
   });
 });

@@ -7,7 +7,12 @@ import { synth } from './synth';
 
 const stages = {
   dev: {},
-  prod: { stage: 'prod', workosClientId: 'client_01TEST', appOrigins: 'https://app.example.com' },
+  prod: {
+    stage: 'prod',
+    workosClientId: 'client_01TEST',
+    appOrigins: 'https://app.example.com',
+    alarmEmail: 'oncall@example.com',
+  },
   'dev with custom domains': {
     apiDomainName: 'auth.example.com',
     tenantBaseDomain: 'app.example.com',

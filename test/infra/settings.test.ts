@@ -25,7 +25,14 @@ describe('stage settings', () => {
   });
 
   it('stage prod takes the production defaults', () => {
-    const s = loadSettings(context({ stage: 'prod', appOrigins: 'https://app.example.com' }));
+    const s = loadSettings(
+      context({
+        stage: 'prod',
+        appOrigins: 'https://app.example.com',
+        workosClientId: 'client_01ABC',
+        alarmEmail: 'oncall@example.com',
+      }),
+    );
     expect(s).toMatchObject({
       production: true,
       dbMultiAz: true,
@@ -34,6 +41,28 @@ describe('stage settings', () => {
       natGateways: 2,
       logRetentionDays: 90,
     });
+  });
+
+  it('a production stage refuses to synth without a real WorkOS client id or an alarm subscriber', () => {
+    const prod = { stage: 'prod', appOrigins: 'https://app.example.com' };
+    const failure = (values: Record<string, unknown>) => {
+      try {
+        loadSettings(context(values));
+      } catch (error) {
+        return error as SettingsError;
+      }
+      throw new Error('expected a SettingsError');
+    };
+    const neither = failure(prod);
+    expect(neither.keys).toEqual(['workosClientId', 'alarmEmail']);
+    expect(neither.message).toContain(
+      'workosClientId is required in production: deploy with -c workosClientId=',
+    );
+    expect(neither.message).toContain('alarmEmail is required in production: alarms need a subscriber');
+    expect(failure({ ...prod, workosClientId: 'client_01ABC' }).keys).toEqual(['alarmEmail']);
+    expect(failure({ ...prod, alarmEmail: 'oncall@example.com' }).keys).toEqual(['workosClientId']);
+    // Development stages still synth before WorkOS is set up.
+    expect(loadSettings(context({})).workosClientId).toBe(PLACEHOLDER_CLIENT_ID);
   });
 
   it('command-line strings (-c key=value) override the stage block and are typed', () => {
@@ -69,7 +98,15 @@ describe('stage settings', () => {
     [{ natGateways: '0' }, 'natGateways'],
     [{ removalPolicy: 'keep' }, 'removalPolicy'],
     [{ stage: 'Prod!' }, 'stage'],
-    [{ stage: 'prod', appOrigins: 'http://app.example.com' }, 'appOrigins'],
+    [
+      {
+        stage: 'prod',
+        appOrigins: 'http://app.example.com',
+        workosClientId: 'client_01ABC',
+        alarmEmail: 'oncall@example.com',
+      },
+      'appOrigins',
+    ],
     [
       { tenantBaseDomain: 'app.example.com', cookieDomain: '.example.com', certificateArn: CERT },
       'apiDomainName',

@@ -55,8 +55,10 @@ export const schemas = {
   NOTIFICATIONS_FROM: z.email(),
   /** Endpoint of a local SES v2 (aws-ses-v2-local); unset in AWS. */
   SES_ENDPOINT: z.url().optional(),
-  /** In AWS: Secrets Manager secret (JSON) holding WORKOS_API_KEY, WORKOS_WEBHOOK_SECRET, SESSION_SECRET. */
-  WORKOS_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  /** In AWS: the secrets (JSON, keyed by the variable name) holding WORKOS_API_KEY, WORKOS_WEBHOOK_SECRET, SESSION_SECRET. */
+  WORKOS_API_KEY_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  WORKOS_WEBHOOK_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  SESSION_SECRET_ARN: z.string().startsWith('arn:').optional(),
   /** In AWS: the RDS-generated secret; DATABASE_URL is built from it (TLS required). */
   DATABASE_SECRET_ARN: z.string().startsWith('arn:').optional(),
 } as const;

@@ -1,9 +1,10 @@
 /**
- * In AWS, secrets never sit in plain environment variables: a function gets the ARN of a Secrets
- * Manager secret and this fills the variables from it once per cold start.
+ * In AWS, secrets never sit in plain environment variables: a function gets the ARN of each Secrets
+ * Manager secret it needs and this fills the variables from them once per cold start.
  *
- * - WORKOS_SECRET_ARN: a JSON secret holding any of WORKOS_API_KEY, WORKOS_WEBHOOK_SECRET,
- *   SESSION_SECRET (the keys are the variable names).
+ * - `<NAME>_SECRET_ARN` (see secretArnVariables): a JSON secret whose key `<NAME>` holds the value,
+ *   e.g. WORKOS_API_KEY_SECRET_ARN -> `{"WORKOS_API_KEY": "sk_..."}`. One secret per value, so a
+ *   function can be granted exactly the values it uses.
  * - DATABASE_SECRET_ARN: the RDS-generated secret (host, port, username, password, dbname);
  *   becomes DATABASE_URL with TLS required.
  *
@@ -18,7 +19,7 @@ export async function resolveSecrets(
   env: Record<string, string | undefined> = process.env,
   fetchSecret: (arn: string) => Promise<unknown> = extensionSecretFetcher(env),
 ): Promise<void> {
-  const read = (variable: SecretVariable, arn: string) =>
+  const read = (variable: SecretArnVariable, arn: string) =>
     fetchSecret(arn).then(
       (value) => asRecord(value, variable),
       (error: unknown) => {
@@ -27,13 +28,19 @@ export async function resolveSecrets(
       },
     );
   const tasks: Promise<void>[] = [];
-  if (env.WORKOS_SECRET_ARN) {
+  for (const [name, arnVariable] of Object.entries(secretArnVariables) as [
+    SecretValueName,
+    SecretArnVariable,
+  ][]) {
+    const arn = env[arnVariable];
+    if (!arn || env[name]) continue;
     tasks.push(
-      read('WORKOS_SECRET_ARN', env.WORKOS_SECRET_ARN).then((secret) => {
-        for (const key of ['WORKOS_API_KEY', 'WORKOS_WEBHOOK_SECRET', 'SESSION_SECRET'] as const) {
-          const item = secret[key];
-          if (!env[key] && typeof item === 'string') env[key] = item;
+      read(arnVariable, arn).then((secret) => {
+        const item = secret[name];
+        if (typeof item !== 'string') {
+          throw new SecretsError('SECRET_NOT_JSON', `${arnVariable}: the secret has no string key ${name}`);
         }
+        env[name] = item;
       }),
     );
   }
@@ -50,7 +57,33 @@ export async function resolveSecrets(
   await Promise.all(tasks);
 }
 
-type SecretVariable = 'WORKOS_SECRET_ARN' | 'DATABASE_SECRET_ARN';
+/**
+ * Each secret value a function may need, with the variable that carries its secret's ARN in AWS.
+ * infra/functions.ts sets (and grants) exactly the ones a function's env schema names.
+ */
+export const secretArnVariables = {
+  WORKOS_API_KEY: 'WORKOS_API_KEY_SECRET_ARN',
+  WORKOS_WEBHOOK_SECRET: 'WORKOS_WEBHOOK_SECRET_ARN',
+  SESSION_SECRET: 'SESSION_SECRET_ARN',
+} as const;
+
+export type SecretValueName = keyof typeof secretArnVariables;
+
+/**
+ * What the secrets ops fill in hold until they do (docs/first-deploy.md). A function whose secret
+ * still holds it is "not configured": it refuses to act (notConfiguredSecrets) instead of trusting a
+ * value anyone can read in this repository.
+ */
+export const SECRET_PLACEHOLDER = 'NOT_CONFIGURED';
+
+/** The secret values in `config` that still hold the placeholder, in a stable order. */
+export function notConfiguredSecrets(config: Record<string, unknown>): SecretValueName[] {
+  return (Object.keys(secretArnVariables) as SecretValueName[]).filter(
+    (name) => config[name] === SECRET_PLACEHOLDER,
+  );
+}
+
+type SecretArnVariable = (typeof secretArnVariables)[SecretValueName] | 'DATABASE_SECRET_ARN';
 
 export type SecretsErrorCode =
   /** The extension could not be reached, refused the request or answered an error. */
@@ -75,7 +108,7 @@ export class SecretsError extends Error {
   }
 
   /** The same error with the ARN's variable in front, as resolveSecrets reports it. */
-  naming(variable: SecretVariable): SecretsError {
+  naming(variable: SecretArnVariable): SecretsError {
     return new SecretsError(this.code, `${variable}: ${this.message}`, { cause: this.cause });
   }
 }
@@ -176,7 +209,7 @@ function parseSecretString(body: string): unknown {
   }
 }
 
-function asRecord(value: unknown, variable: SecretVariable): Record<string, unknown> {
+function asRecord(value: unknown, variable: SecretArnVariable): Record<string, unknown> {
   if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
   throw new SecretsError('SECRET_NOT_JSON', `${variable} does not point at a JSON secret`);
 }

@@ -1,4 +1,5 @@
 import { isDatabaseUnavailable } from '@app/db/unavailable';
+import { emitMetric, type Metrics } from '@app/telemetry';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
@@ -69,7 +70,9 @@ export function errorHandler(logger?: Logger): HttpMiddleware {
     onError: (request) => {
       const error = request.error;
       if (error instanceof HttpError) {
-        if (error.status >= 500)
+        // NOT_CONFIGURED is said once per cold start (loadRuntime), not once per refused request.
+        if (error.code === 'NOT_CONFIGURED') logger?.debug('request refused', { code: error.code });
+        else if (error.status >= 500)
           logger?.error('request failed', { code: error.code, error: loggableError(error) });
         else logger?.info('request rejected', { code: error.code, status: error.status });
         request.response = fail(error.status, error.code, error.message, {
@@ -160,7 +163,29 @@ export function jsonBody(options: { maxBytes: number; required?: boolean }): Htt
   };
 }
 
+/** Seconds a refused caller (WorkOS, a browser) should wait before retrying a NOT_CONFIGURED answer. */
+export const NOT_CONFIGURED_RETRY_AFTER_SECONDS = 300;
+
+/**
+ * While a secret the function needs still holds its placeholder (`notConfigured`, from loadRuntime),
+ * every request is answered 503 NOT_CONFIGURED with Retry-After and counted in the NotConfigured
+ * metric; nothing else runs (no signature checked against a value anyone can read, no session).
+ */
+export function refuseUntilConfigured(metrics?: Metrics): HttpMiddleware {
+  return {
+    before: () => {
+      emitMetric(metrics, 'NotConfigured', 1);
+      throw httpError('NOT_CONFIGURED', 'This service is not configured yet; retry later', {
+        headers: { 'retry-after': String(NOT_CONFIGURED_RETRY_AFTER_SECONDS) },
+      });
+    },
+  };
+}
+
 export type HttpHandlerOptions = {
+  /** Secret values still holding their placeholder (loadRuntime): any means refuse every request. */
+  notConfigured?: readonly string[] | undefined;
+  metrics?: Metrics | undefined;
   logger?: Logger;
   /** Send HSTS (true outside local dev). */
   hsts: boolean;
@@ -179,9 +204,11 @@ export function httpHandler(
     fn(event, ctx(context)),
   );
   if (options.logger) handler.use(injectLambdaContext(options.logger, { resetKeys: true }));
-  return handler
+  handler
     .use(securityHeaders({ hsts: options.hsts, noStore: options.noStore }))
     .use(errorHandler(options.logger))
     .use(requestContext(options.logger))
     .use(refuseHostileParameters());
+  if (options.notConfigured?.length) handler.use(refuseUntilConfigured(options.metrics));
+  return handler;
 }

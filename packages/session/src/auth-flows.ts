@@ -13,7 +13,7 @@ import {
   unstorableText,
 } from '@app/http';
 import type { Logger, Metrics } from '@app/telemetry';
-import { MetricUnit } from '@app/telemetry';
+import { emitMetric } from '@app/telemetry';
 import { type AuthenticationResponse, RateLimitExceededException, type WorkOS } from '@workos-inc/node';
 import { and, eq, isNull } from 'drizzle-orm';
 import { loginQuery, switchBody, WORKOS_ORG_ID } from './auth-schemas';
@@ -91,10 +91,7 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
     serializeCookie(name, value, settings, { maxAgeSeconds: LOGIN_FLOW_TTL_SECONDS, path });
 
   function callbackFailed(code: string) {
-    if (!metrics) return;
-    const single = metrics.singleMetric();
-    single.addDimension('code', code);
-    single.addMetric('CallbackFailed', MetricUnit.Count, 1);
+    emitMetric(metrics, 'CallbackFailed', 1, { code });
   }
 
   /**

@@ -1,7 +1,7 @@
-import { schemas } from '@app/config';
 import { loadRuntime } from '@app/config/runtime';
 import { workosBaseUrl } from '@app/config/workos-settings';
 import { createDb } from '@app/db';
+import { sessionEnv } from './env';
 import { makeSessions } from './sessions';
 import { makeSessionApi } from './workos-session';
 
@@ -12,19 +12,7 @@ import { makeSessionApi } from './workos-session';
  * refresh sessions stay small; the auth function adds the SDK client (./auth-runtime).
  */
 export async function loadSessionRuntime(service: string) {
-  const { config, logger, metrics } = await loadRuntime(service, {
-    WORKOS_API_KEY: schemas.WORKOS_API_KEY,
-    WORKOS_CLIENT_ID: schemas.WORKOS_CLIENT_ID,
-    WORKOS_API_HOSTNAME: schemas.WORKOS_API_HOSTNAME,
-    WORKOS_API_PORT: schemas.WORKOS_API_PORT,
-    WORKOS_API_HTTPS: schemas.WORKOS_API_HTTPS,
-    SESSION_SECRET: schemas.SESSION_SECRET,
-    DATABASE_URL: schemas.DATABASE_URL,
-    COOKIE_DOMAIN: schemas.COOKIE_DOMAIN,
-    ALLOWED_REDIRECT_ORIGINS: schemas.ALLOWED_REDIRECT_ORIGINS,
-    APP_ENV: schemas.APP_ENV,
-    TENANT_BASE_DOMAIN: schemas.TENANT_BASE_DOMAIN,
-  });
+  const { config, logger, metrics, notConfigured } = await loadRuntime(service, sessionEnv);
   // The same timeout and retry budget as createWorkOS gives the SDK client.
   const sessionApi = makeSessionApi({
     baseUrl: workosBaseUrl(config),
@@ -54,5 +42,6 @@ export async function loadSessionRuntime(service: string) {
     // Where state-changing requests may come from (requireAppOrigin) and returnTo may point.
     allowedRedirectOrigins: config.ALLOWED_REDIRECT_ORIGINS,
     tenantBaseDomain: config.TENANT_BASE_DOMAIN,
+    notConfigured,
   };
 }

@@ -1,7 +1,7 @@
 import type { Database } from '@app/db';
 import { httpError } from '@app/http';
 import type { Logger, Metrics } from '@app/telemetry';
-import { MetricUnit } from '@app/telemetry';
+import { emitMetric } from '@app/telemetry';
 import type { User as WorkOSUser } from '@workos-inc/node';
 import { type CookieSettings, clearCookie, serializeCookie, sessionCookieName } from './cookies';
 import { type AccessTokenClaims, decodeClaims } from './jwt';
@@ -103,10 +103,7 @@ export function makeSessions(options: SessionsOptions) {
     httpError('INVALID_SESSION', 'The session cookie is not valid', { cookies: [clearSessionCookie()] });
 
   function recordRefresh(outcome: RefreshOutcome) {
-    if (!metrics) return;
-    const single = metrics.singleMetric();
-    single.addDimension('outcome', outcome);
-    single.addMetric('RefreshOutcome', MetricUnit.Count, 1);
+    emitMetric(metrics, 'RefreshOutcome', 1, { outcome });
   }
 
   function factsFrom(payload: SealedPayload, claims: AccessTokenClaims): SessionFacts | undefined {

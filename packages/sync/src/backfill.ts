@@ -1,7 +1,8 @@
 import { type RetryPolicy, sleep as realSleep, withRetry } from '@app/config/retry';
 import { type Database, type Executor, syncState } from '@app/db';
+import { emitMetric } from '@app/telemetry';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { eq, inArray, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import { emptyCounts, importPage, type Phase, type PhaseCounts } from './backfill-import';
@@ -301,17 +302,12 @@ export function makeBackfill(deps: BackfillDeps) {
   }
 
   function emit(result: BackfillResult) {
-    if (!deps.metrics) return;
     for (const phase of PHASES) {
-      const metric = deps.metrics.singleMetric();
-      metric.addDimension('phase', phase);
-      metric.addMetric('BackfillApplied', MetricUnit.Count, result.imported[phase].applied);
+      emitMetric(deps.metrics, 'BackfillApplied', result.imported[phase].applied, { phase });
     }
     if (result.tombstoned) {
       const t = result.tombstoned;
-      deps.metrics
-        .singleMetric()
-        .addMetric('BackfillTombstoned', MetricUnit.Count, t.users + t.organizations + t.memberships);
+      emitMetric(deps.metrics, 'BackfillTombstoned', t.users + t.organizations + t.memberships);
     }
   }
 

@@ -1,7 +1,8 @@
 import { type RetryPolicy, sleep as realSleep, withRetry } from '@app/config/retry';
 import { type Database, syncState } from '@app/db';
+import { emitMetric, type MetricName } from '@app/telemetry';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import {
   SendMessageBatchCommand,
   type SendMessageBatchCommandOutput,
@@ -269,9 +270,9 @@ export function makeReconciler(deps: ReconcilerDeps) {
         stoppedBy,
         lagSeconds,
       };
-      if (!error || newest) emit('ReconcileLagSeconds', MetricUnit.Seconds, lagSeconds);
-      emit('ReconcileEventsEnqueued', MetricUnit.Count, enqueued);
-      if (state.retries) emit('ReconcileRetries', MetricUnit.Count, state.retries);
+      if (!error || newest) emit('ReconcileLagSeconds', lagSeconds);
+      emit('ReconcileEventsEnqueued', enqueued);
+      if (state.retries) emit('ReconcileRetries', state.retries);
       return result;
     };
 
@@ -318,9 +319,8 @@ export function makeReconciler(deps: ReconcilerDeps) {
     return result;
   }
 
-  function emit(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number) {
-    if (!deps.metrics) return;
-    deps.metrics.singleMetric().addMetric(name, unit, value);
+  function emit(name: MetricName, value: number) {
+    emitMetric(deps.metrics, name, value);
   }
 
   return { run, readCursor };

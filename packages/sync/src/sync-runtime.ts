@@ -1,16 +1,9 @@
-import { schemas } from '@app/config';
 import { loadRuntime } from '@app/config/runtime';
 import { createWorkOS } from '@app/config/workos';
 import { createDb } from '@app/db';
+import { emitMetric, type Metrics } from '@app/telemetry';
 import type * as z from 'zod';
-
-const syncEnv = {
-  DATABASE_URL: schemas.DATABASE_URL,
-  WORKOS_API_KEY: schemas.WORKOS_API_KEY,
-  WORKOS_API_HOSTNAME: schemas.WORKOS_API_HOSTNAME,
-  WORKOS_API_PORT: schemas.WORKOS_API_PORT,
-  WORKOS_API_HTTPS: schemas.WORKOS_API_HTTPS,
-};
+import { syncEnv } from './env';
 
 export type SyncRuntimeOptions<S> = {
   /** Variables this function reads besides DATABASE_URL, WORKOS_* and LOG_LEVEL. */
@@ -31,7 +24,7 @@ export async function loadSyncRuntime<S extends Record<string, z.ZodType> = Reco
   service: string,
   options: SyncRuntimeOptions<S> = {},
 ) {
-  const { config, logger, metrics } = await loadRuntime(
+  const { config, logger, metrics, notConfigured } = await loadRuntime(
     service,
     { ...syncEnv, ...(options.env as S) },
     { secrets: options.secrets !== false },
@@ -43,5 +36,19 @@ export async function loadSyncRuntime<S extends Record<string, z.ZodType> = Reco
     applicationName: options.db?.applicationName ?? service,
   });
   const workos = createWorkOS(settings, options.workos);
-  return { config, logger, metrics, db, close, workos };
+  return { config, logger, metrics, notConfigured, db, close, workos };
+}
+
+/**
+ * Whether this invocation must do nothing because a secret still holds its placeholder (said once per
+ * cold start by loadRuntime). Counts the refusal in NotConfigured; the caller returns without error,
+ * so no error alarm fires: the schedule (reconcile) or ops (backfill) simply try again later.
+ */
+export function refusedAsNotConfigured(runtime: {
+  notConfigured: readonly string[];
+  metrics?: Metrics;
+}): boolean {
+  if (runtime.notConfigured.length === 0) return false;
+  emitMetric(runtime.metrics, 'NotConfigured', 1);
+  return true;
 }

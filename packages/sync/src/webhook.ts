@@ -1,6 +1,7 @@
 import { fieldIssues, type HttpEvent, type HttpResult, httpError, httpHandler, json } from '@app/http';
+import { emitMetric } from '@app/telemetry';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
 import { eventEnvelope } from './events';
@@ -49,6 +50,11 @@ export type WebhookDeps = {
   metrics?: Metrics;
   /** HSTS on responses (true outside local dev). */
   hsts?: boolean;
+  /**
+   * Secrets still holding their placeholder: every delivery is answered 503 NOT_CONFIGURED (WorkOS
+   * retries it; reconcile catches up), so no one can sign events with a value this repository shows.
+   */
+  notConfigured?: readonly string[];
   /** Epoch ms; injectable for tests. */
   clock?: () => number;
 };
@@ -64,10 +70,7 @@ export type RejectReason = 'too_large' | 'signature' | 'validation' | 'queue';
  */
 export function makeWebhookHandler(deps: WebhookDeps) {
   const count = (name: 'WebhookAccepted' | 'WebhookRejected', reason?: RejectReason) => {
-    if (!deps.metrics) return;
-    const metric = deps.metrics.singleMetric();
-    if (reason) metric.addDimension('reason', reason);
-    metric.addMetric(name, MetricUnit.Count, 1);
+    emitMetric(deps.metrics, name, 1, reason ? { reason } : {});
   };
   function reject(reason: RejectReason, error: Error): never {
     count('WebhookRejected', reason);
@@ -148,5 +151,10 @@ export function makeWebhookHandler(deps: WebhookDeps) {
     }
   }
 
-  return httpHandler(receive, { logger: deps.logger, hsts: deps.hsts ?? true });
+  return httpHandler(receive, {
+    logger: deps.logger,
+    hsts: deps.hsts ?? true,
+    notConfigured: deps.notConfigured,
+    metrics: deps.metrics,
+  });
 }

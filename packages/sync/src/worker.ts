@@ -1,7 +1,8 @@
 import type { Database, Executor } from '@app/db';
+import { type MetricName, metricCatalogue } from '@app/telemetry';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type ApplyResult, applyBatch, applyEvent } from './batch';
 import { SyncError } from './errors';
@@ -181,7 +182,8 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
 
   function record(report: BatchReport) {
     const counts = new Map<string, number>();
-    const bump = (key: string, by = 1) => counts.set(key, (counts.get(key) ?? 0) + by);
+    const bump = (key: `${MetricName}|${string}|${string}`, by = 1) =>
+      counts.set(key, (counts.get(key) ?? 0) + by);
     for (const r of report.records) {
       if (!r.ok) bump(`EventsFailed|reason|${r.code}`);
       else {
@@ -201,9 +203,9 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
     // the line itself.
     single ??= deps.metrics.singleMetric();
     for (const [key, value] of counts) {
-      const [name = '', dimension, dimensionValue] = key.split('|');
+      const [name, dimension, dimensionValue] = key.split('|') as [MetricName, string, string];
       if (dimension && dimensionValue) single.addDimension(dimension, dimensionValue);
-      single.addMetric(name, MetricUnit.Count, value);
+      single.addMetric(name, metricCatalogue[name].unit, value);
     }
   }
   let single: Metrics | undefined;

@@ -21,4 +21,5 @@ export function createTelemetry(serviceName: string, logLevel?: LogLevel) {
 }
 
 export type Telemetry = ReturnType<typeof createTelemetry>;
+export { emitMetric, type MetricName, metricCatalogue } from './catalogue';
 export { Logger, Metrics, MetricUnit };

@@ -1,9 +1,17 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extensionSecretFetcher, resolveSecrets, SecretsError } from '@app/config/secrets';
+import {
+  extensionSecretFetcher,
+  notConfiguredSecrets,
+  resolveSecrets,
+  SECRET_PLACEHOLDER,
+  SecretsError,
+} from '@app/config/secrets';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const WORKOS_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:workos/dev-AbC123';
+const WEBHOOK_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhook/dev-DeF456';
+const SESSION_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:session/dev-GhI789';
 const DATABASE_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234/x+y=z';
 const TOKEN = 'session-token-value';
 
@@ -45,11 +53,10 @@ function secretResponse(arn: string, value: unknown): Reply {
   };
 }
 
-const workosSecret = {
-  WORKOS_API_KEY: 'sk_test_key',
-  WORKOS_WEBHOOK_SECRET: 'whsec',
-  SESSION_SECRET: 's'.repeat(64),
-};
+/** One secret per value, keyed by the variable name (infra/secrets.ts). */
+const workosSecret = { WORKOS_API_KEY: 'sk_test_key' };
+const webhookSecret = { WORKOS_WEBHOOK_SECRET: 'whsec' };
+const sessionSecret = { SESSION_SECRET: 's'.repeat(64) };
 const databaseSecret = {
   username: 'app user',
   password: 'p@ss/w:rd?#%',
@@ -62,6 +69,8 @@ const databaseSecret = {
 function secretsByArn(request: IncomingMessage): Reply {
   const id = new URL(request.url ?? '/', 'http://localhost').searchParams.get('secretId');
   if (id === WORKOS_ARN) return secretResponse(WORKOS_ARN, workosSecret);
+  if (id === WEBHOOK_ARN) return secretResponse(WEBHOOK_ARN, webhookSecret);
+  if (id === SESSION_ARN) return secretResponse(SESSION_ARN, sessionSecret);
   if (id === DATABASE_ARN) return secretResponse(DATABASE_ARN, databaseSecret);
   return { status: 400, body: "ResourceNotFoundException: Secrets Manager can't find the specified secret." };
 }
@@ -77,12 +86,14 @@ async function failure(promise: Promise<unknown>): Promise<SecretsError> {
 }
 
 describe('resolveSecrets through the Parameters and Secrets extension', () => {
-  it('fills the WorkOS variables and DATABASE_URL from the two secrets', async () => {
+  it('fills each secret variable from its own secret, and DATABASE_URL from the RDS secret', async () => {
     const extension = await startExtension(secretsByArn);
     const env: Record<string, string | undefined> = {
       AWS_SESSION_TOKEN: TOKEN,
       PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port),
-      WORKOS_SECRET_ARN: WORKOS_ARN,
+      WORKOS_API_KEY_SECRET_ARN: WORKOS_ARN,
+      WORKOS_WEBHOOK_SECRET_ARN: WEBHOOK_ARN,
+      SESSION_SECRET_ARN: SESSION_ARN,
       DATABASE_SECRET_ARN: DATABASE_ARN,
     };
     await resolveSecrets(env);
@@ -122,8 +133,9 @@ describe('resolveSecrets through the Parameters and Secrets extension', () => {
     const env: Record<string, string | undefined> = {
       AWS_SESSION_TOKEN: TOKEN,
       PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port),
-      WORKOS_SECRET_ARN: WORKOS_ARN,
+      WORKOS_API_KEY_SECRET_ARN: WORKOS_ARN,
       DATABASE_SECRET_ARN: DATABASE_ARN,
+      WORKOS_WEBHOOK_SECRET_ARN: WEBHOOK_ARN,
       WORKOS_API_KEY: 'sk_local',
       DATABASE_URL: 'postgres://local/app',
     };
@@ -132,8 +144,24 @@ describe('resolveSecrets through the Parameters and Secrets extension', () => {
     expect(env.WORKOS_WEBHOOK_SECRET).toBe('whsec');
     expect(env.DATABASE_URL).toBe('postgres://local/app');
     expect(extension.seen.map((s) => s.url)).toEqual([
-      `/secretsmanager/get?secretId=${encodeURIComponent(WORKOS_ARN)}`,
+      `/secretsmanager/get?secretId=${encodeURIComponent(WEBHOOK_ARN)}`,
     ]);
+  });
+
+  it('reports a secret without its key, naming the variable and the key (never a value)', async () => {
+    const extension = await startExtension(() => secretResponse(WEBHOOK_ARN, workosSecret));
+    const error = await failure(
+      resolveSecrets({
+        AWS_SESSION_TOKEN: TOKEN,
+        PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port),
+        WORKOS_WEBHOOK_SECRET_ARN: WEBHOOK_ARN,
+      }),
+    );
+    expect(error.code).toBe('SECRET_NOT_JSON');
+    expect(error.message).toBe(
+      'WORKOS_WEBHOOK_SECRET_ARN: the secret has no string key WORKOS_WEBHOOK_SECRET',
+    );
+    expect(error.message).not.toContain('sk_test_key');
   });
 
   it('does nothing without ARNs (local runs and tests need no extension and no token)', async () => {
@@ -149,7 +177,7 @@ describe('resolveSecrets through the Parameters and Secrets extension', () => {
     const env: Record<string, string | undefined> = {
       AWS_SESSION_TOKEN: TOKEN,
       PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port),
-      WORKOS_SECRET_ARN: WORKOS_ARN,
+      WORKOS_API_KEY_SECRET_ARN: WORKOS_ARN,
     };
     await resolveSecrets(env);
     expect(extension.seen).toHaveLength(4);
@@ -164,7 +192,7 @@ describe('resolveSecrets through the Parameters and Secrets extension', () => {
     const env: Record<string, string | undefined> = {
       AWS_SESSION_TOKEN: TOKEN,
       PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(port),
-      WORKOS_SECRET_ARN: WORKOS_ARN,
+      WORKOS_API_KEY_SECRET_ARN: WORKOS_ARN,
     };
     const pending = resolveSecrets(env);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -187,9 +215,9 @@ describe('resolveSecrets through the Parameters and Secrets extension', () => {
       { AWS_SESSION_TOKEN: TOKEN, PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port) },
       { readyWithinMs: 150 },
     );
-    const error = await failure(resolveSecrets({ WORKOS_SECRET_ARN: WORKOS_ARN }, fetcher));
+    const error = await failure(resolveSecrets({ WORKOS_API_KEY_SECRET_ARN: WORKOS_ARN }, fetcher));
     expect(error.code).toBe('SECRET_UNAVAILABLE');
-    expect(error.message).toMatch(/^WORKOS_SECRET_ARN: .*not ready within 150 ms/);
+    expect(error.message).toMatch(/^WORKOS_API_KEY_SECRET_ARN: .*not ready within 150 ms/);
     expect(extension.seen.length).toBeGreaterThan(1);
   });
 
@@ -205,7 +233,7 @@ describe('resolveSecrets through the Parameters and Secrets extension', () => {
     const env: Record<string, string | undefined> = {
       AWS_SESSION_TOKEN: TOKEN,
       PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port),
-      WORKOS_SECRET_ARN: WORKOS_ARN,
+      WORKOS_API_KEY_SECRET_ARN: WORKOS_ARN,
       DATABASE_SECRET_ARN: DATABASE_ARN,
     };
     const error = await failure(resolveSecrets(env));
@@ -214,7 +242,7 @@ describe('resolveSecrets through the Parameters and Secrets extension', () => {
       'DATABASE_SECRET_ARN: the extension answered 400: AccessDeniedException: not authorized to perform secretsmanager:GetSecretValue',
     );
     expect(extension.seen.filter((s) => s.url.includes('rds'))).toHaveLength(1);
-    for (const value of [...Object.values(workosSecret), databaseSecret.password]) {
+    for (const value of [workosSecret.WORKOS_API_KEY, databaseSecret.password]) {
       expect(error.message).not.toContain(value);
     }
   });
@@ -228,11 +256,11 @@ describe('resolveSecrets through the Parameters and Secrets extension', () => {
       resolveSecrets({
         AWS_SESSION_TOKEN: TOKEN,
         PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port),
-        WORKOS_SECRET_ARN: WORKOS_ARN,
+        WORKOS_API_KEY_SECRET_ARN: WORKOS_ARN,
       }),
     );
     expect(error.code).toBe('SECRET_NOT_JSON');
-    expect(error.message).toBe('WORKOS_SECRET_ARN: the SecretString is not JSON');
+    expect(error.message).toBe('WORKOS_API_KEY_SECRET_ARN: the SecretString is not JSON');
     expect(error.message).not.toContain('plain-secret-value');
     expect(String(error.cause ?? '')).not.toContain('plain-secret-value');
   });
@@ -244,17 +272,17 @@ describe('resolveSecrets through the Parameters and Secrets extension', () => {
         : { status: 200, body: JSON.stringify({ SecretBinary: 'AAEC' }) },
     );
     const env = { AWS_SESSION_TOKEN: TOKEN, PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port) };
-    const first = await failure(resolveSecrets({ ...env, WORKOS_SECRET_ARN: WORKOS_ARN }));
-    expect(first.message).toBe('WORKOS_SECRET_ARN does not point at a JSON secret');
+    const first = await failure(resolveSecrets({ ...env, WORKOS_API_KEY_SECRET_ARN: WORKOS_ARN }));
+    expect(first.message).toBe('WORKOS_API_KEY_SECRET_ARN does not point at a JSON secret');
     const second = await failure(resolveSecrets({ ...env, DATABASE_SECRET_ARN: DATABASE_ARN }));
     expect(second.code).toBe('SECRET_NOT_JSON');
     expect(second.message).toMatch(/^DATABASE_SECRET_ARN: the secret has no SecretString/);
   });
 
   it('needs AWS_SESSION_TOKEN to authenticate to the extension', async () => {
-    const error = await failure(resolveSecrets({ WORKOS_SECRET_ARN: WORKOS_ARN }));
+    const error = await failure(resolveSecrets({ WORKOS_API_KEY_SECRET_ARN: WORKOS_ARN }));
     expect(error.code).toBe('SECRET_NO_TOKEN');
-    expect(error.message).toBe('WORKOS_SECRET_ARN: AWS_SESSION_TOKEN is not set');
+    expect(error.message).toBe('WORKOS_API_KEY_SECRET_ARN: AWS_SESSION_TOKEN is not set');
   });
 
   it('wraps errors of an injected fetcher with the variable name', async () => {
@@ -265,5 +293,22 @@ describe('resolveSecrets through the Parameters and Secrets extension', () => {
     );
     expect(error.code).toBe('SECRET_UNAVAILABLE');
     expect(error.message).toBe('DATABASE_SECRET_ARN: boom');
+  });
+});
+
+describe('placeholder secrets', () => {
+  it('a secret value still holding the placeholder is "not configured"; real values and unused ones are not', () => {
+    expect(SECRET_PLACEHOLDER).toBe('NOT_CONFIGURED');
+    expect(
+      notConfiguredSecrets({
+        WORKOS_API_KEY: SECRET_PLACEHOLDER,
+        WORKOS_WEBHOOK_SECRET: 'whsec_real',
+        DATABASE_URL: SECRET_PLACEHOLDER,
+      }),
+    ).toEqual(['WORKOS_API_KEY']);
+    expect(
+      notConfiguredSecrets({ WORKOS_WEBHOOK_SECRET: SECRET_PLACEHOLDER, SESSION_SECRET: SECRET_PLACEHOLDER }),
+    ).toEqual(['WORKOS_WEBHOOK_SECRET', 'SESSION_SECRET']);
+    expect(notConfiguredSecrets({ WORKOS_API_KEY: 'sk_live_x' })).toEqual([]);
   });
 });
