@@ -4,9 +4,12 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { DatabaseProxy } from 'aws-cdk-lib/aws-rds';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IDependable } from 'constructs';
+import { type DatabaseFunction, databaseConcurrency } from './connections';
+import { APP_DATABASE_USER, DATABASE_NAME, LAMBDA_CA_BUNDLE, POSTGRES_PORT } from './database';
 import { AppFunction } from './node-function';
 import type { HttpFunction } from './routes';
 import type { Settings } from './settings';
@@ -25,7 +28,10 @@ export type AppFunctionsProps = {
   vpc: Vpc;
   functionsSecurityGroup: SecurityGroup;
   workosSecret: ISecret;
+  /** The app role's secret (not the master's), for functions that connect directly. */
   databaseSecret: ISecret;
+  /** With RDS Proxy the functions connect through it with IAM authentication instead. */
+  databaseProxy?: DatabaseProxy | undefined;
   queue: Queue;
   /** Public base URL of the API (custom domain or execute-api), for WORKOS_REDIRECT_URI. */
   apiBaseUrl: string;
@@ -136,7 +142,18 @@ export class AppFunctions extends Construct {
       environment.WORKOS_SECRET_ARN = this.props.workosSecret.secretArn;
       environment.WORKOS_CLIENT_ID = settings.workosClientId;
     }
-    if (needs.database) environment.DATABASE_SECRET_ARN = this.props.databaseSecret.secretArn;
+    const proxy = this.props.databaseProxy;
+    if (needs.database) {
+      // TLS verify-full: the RDS CAs come from the runtime's bundle (RDS Proxy's certificate is public).
+      environment.NODE_EXTRA_CA_CERTS = LAMBDA_CA_BUNDLE;
+      if (proxy) {
+        // No password anywhere: the client signs an IAM token per connection (DATABASE_IAM_AUTH).
+        environment.DATABASE_URL = `postgres://${APP_DATABASE_USER}@${proxy.endpoint}:${POSTGRES_PORT}/${DATABASE_NAME}?sslmode=verify-full`;
+        environment.DATABASE_IAM_AUTH = 'true';
+      } else {
+        environment.DATABASE_SECRET_ARN = this.props.databaseSecret.secretArn;
+      }
+    }
     if (needs.send) environment.QUEUE_URL = this.props.queue.queueUrl;
     if (needs.session) {
       environment.WORKOS_REDIRECT_URI = `${this.props.apiBaseUrl}/auth/callback`;
@@ -153,10 +170,16 @@ export class AppFunctions extends Construct {
       logRetention: this.props.logRetention,
       logRemovalPolicy: this.props.logRemovalPolicy,
       ...(needs.database ? { vpc: this.props.vpc, securityGroups: [this.props.functionsSecurityGroup] } : {}),
+      // Every database function has a known maximum concurrency (its connections; see connections.ts).
+      // The worker's comes from its SQS event source (maxConcurrency) instead.
+      ...(needs.database && name !== 'sync-worker'
+        ? { reservedConcurrentExecutions: databaseConcurrency(settings)[name as DatabaseFunction] }
+        : {}),
     });
     if (needs.workos) this.props.workosSecret.grantRead(fn);
     if (needs.database) {
-      this.props.databaseSecret.grantRead(fn);
+      if (proxy) proxy.grantConnect(fn, APP_DATABASE_USER);
+      else this.props.databaseSecret.grantRead(fn);
       fn.node.addDependency(this.props.schemaReady);
     }
     if (needs.send) this.props.queue.grantSendMessages(fn);

@@ -7,6 +7,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IDependable } from 'constructs';
+import { LAMBDA_CA_BUNDLE } from './database';
 import { AppFunction, repoRoot } from './node-function';
 
 export const MIGRATIONS_DIR = path.join(repoRoot, 'migrations');
@@ -32,6 +33,8 @@ export type MigrationsProps = {
   vpc: Vpc;
   functionsSecurityGroup: SecurityGroup;
   databaseSecret: ISecret;
+  /** The app role's secret: the migrate function creates the role and keeps its password in step. */
+  appDatabaseSecret: ISecret;
   /** The database itself: the migrations run once it is available. */
   database: IDependable;
   logRetention: RetentionDays;
@@ -62,6 +65,8 @@ export class Migrations extends Construct {
         LOG_LEVEL: 'INFO',
         POWERTOOLS_SERVICE_NAME: 'migrate',
         DATABASE_SECRET_ARN: props.databaseSecret.secretArn,
+        APP_DATABASE_SECRET_ARN: props.appDatabaseSecret.secretArn,
+        NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,
       },
       vpc: props.vpc,
       securityGroups: [props.functionsSecurityGroup],
@@ -70,6 +75,7 @@ export class Migrations extends Construct {
       afterBundling: (inputDir, outputDir) => [`cp -r "${inputDir}/migrations" "${outputDir}/migrations"`],
     });
     props.databaseSecret.grantRead(this.function);
+    props.appDatabaseSecret.grantRead(this.function);
 
     const provider = new Provider(this, 'Provider', {
       onEventHandler: this.function,

@@ -79,6 +79,8 @@ export type AppFunctionProps = {
   /** Omit to run outside the VPC (the webhook: no database, fewer moving parts). */
   vpc?: IVpc;
   securityGroups?: ISecurityGroup[];
+  /** Reserved concurrency (caps the instances, and so the database connections). */
+  reservedConcurrentExecutions?: number;
   /** Shell commands run after esbuild, given the bundle's input and output folders. */
   afterBundling?: (inputDir: string, outputDir: string) => string[];
 };
@@ -104,6 +106,9 @@ export class AppFunction extends NodejsFunction {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout,
       tracing: Tracing.ACTIVE,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       logGroup,
       projectRoot: repoRoot,
       depsLockFilePath: path.join(repoRoot, 'package-lock.json'),

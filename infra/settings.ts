@@ -76,6 +76,17 @@ export const settingsSchema = z
     apiBurstLimit: int(1, 5000),
     /** Upper bound on concurrent sync-worker instances (SQS event source maximum concurrency). */
     workerMaxConcurrency: int(2, 1000),
+    /**
+     * Reserved concurrency of the HTTP functions that use the database: each instance holds one
+     * connection, so these caps (with the worker's) are the connection budget (infra/connections.ts).
+     */
+    authConcurrency: int(1, 1000),
+    meConcurrency: int(1, 1000),
+    organizationsConcurrency: int(1, 1000),
+    /** Functions reach PostgreSQL through RDS Proxy (TLS required, IAM authentication). */
+    dbProxy: bool,
+    /** Share of the instance's max_connections the proxy may open (the rest stays for ops). */
+    dbProxyMaxConnectionsPercent: int(10, 100),
   })
   .superRefine((s, ctx) => {
     if ((s.apiDomainName || s.tenantBaseDomain) && !s.certificateArn) {
@@ -133,6 +144,7 @@ const common = {
   dbMaxAllocatedStorageGiB: 100,
   logLevel: 'INFO',
   workerMaxConcurrency: 5,
+  dbProxyMaxConnectionsPercent: 90,
 };
 
 export const defaults = {
@@ -149,6 +161,10 @@ export const defaults = {
     logRetentionDays: 30,
     apiRateLimit: 50,
     apiBurstLimit: 100,
+    authConcurrency: 10,
+    meConcurrency: 20,
+    organizationsConcurrency: 10,
+    dbProxy: false,
   },
   production: {
     ...common,
@@ -163,6 +179,10 @@ export const defaults = {
     logRetentionDays: 90,
     apiRateLimit: 500,
     apiBurstLimit: 1000,
+    authConcurrency: 50,
+    meConcurrency: 150,
+    organizationsConcurrency: 50,
+    dbProxy: true,
   },
 } as const;
 

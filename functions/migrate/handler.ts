@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadConfig, schemas } from '@app/config';
 import { resolveSecrets } from '@app/config/secrets';
-import { runMigrations } from '@app/db/migrate';
+import { ensureAppRole, runMigrations } from '@app/db/migrate';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 
 /**
@@ -17,5 +17,7 @@ export const handler = async (event: CloudFormationCustomResourceEvent) => {
   const { DATABASE_URL } = loadConfig({ DATABASE_URL: schemas.DATABASE_URL });
   const folder = process.env.MIGRATIONS_FOLDER ?? fileURLToPath(new URL('./migrations', import.meta.url));
   await runMigrations(DATABASE_URL, folder);
+  const { APP_DATABASE_USER: user, APP_DATABASE_PASSWORD: password } = process.env;
+  if (user && password) await ensureAppRole(DATABASE_URL, { user, password });
   return { PhysicalResourceId: physicalId };
 };

@@ -17,7 +17,9 @@ const policyOf = (fn: (typeof all)[keyof typeof all]) => {
 };
 const ref = (construct: unknown) => ({ Ref: logicalId(construct, stack) });
 const workosSecretRef = ref(stack.secrets.workos);
-const databaseSecretRef = { Ref: expect.stringMatching(/^DatabasePostgresSecretAttachment/) };
+/** The functions connect as the app role (its secret), never as the master. */
+const databaseSecretRef = { Ref: expect.stringMatching(/^DatabaseAppSecretAttachment/) };
+const masterSecretRef = { Ref: expect.stringMatching(/^DatabasePostgresSecretAttachment/) };
 
 describe('house function defaults', () => {
   it.each(Object.entries(all))('%s: nodejs22.x on arm64, X-Ray, source maps, its own log group', (_, fn) => {
@@ -88,9 +90,12 @@ describe('configuration reaches functions by ARN, never as secret values', () =>
     expect(JSON.stringify(policyOf(fns.backfill))).not.toContain('sqs:');
   });
 
-  it('migrate: only the database secret, and no MIGRATIONS_FOLDER (the bundle carries migrations/)', () => {
+  it('migrate: the master secret and the app role it creates, no MIGRATIONS_FOLDER (the bundle carries migrations/)', () => {
     const env = envOf(stack.migrations.function);
-    expect(env).toMatchObject({ DATABASE_SECRET_ARN: databaseSecretRef });
+    expect(env).toMatchObject({
+      DATABASE_SECRET_ARN: masterSecretRef,
+      APP_DATABASE_SECRET_ARN: databaseSecretRef,
+    });
     expect(env).not.toHaveProperty('WORKOS_SECRET_ARN');
     expect(env).not.toHaveProperty('MIGRATIONS_FOLDER');
   });
@@ -111,7 +116,7 @@ describe('configuration reaches functions by ARN, never as secret values', () =>
         .map((s) => s.Resource);
     expect(reads(fns.auth)).toEqual([workosSecretRef, databaseSecretRef]);
     expect(reads(fns.webhook)).toEqual([workosSecretRef]);
-    expect(reads(stack.migrations.function)).toEqual([databaseSecretRef]);
+    expect(reads(stack.migrations.function)).toEqual([masterSecretRef, databaseSecretRef]);
   });
 });
 

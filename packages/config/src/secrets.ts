@@ -5,7 +5,8 @@
  * - WORKOS_SECRET_ARN: a JSON secret holding any of WORKOS_API_KEY, WORKOS_WEBHOOK_SECRET,
  *   SESSION_SECRET (the keys are the variable names).
  * - DATABASE_SECRET_ARN: the RDS-generated secret (host, port, username, password, dbname);
- *   becomes DATABASE_URL with TLS required.
+ *   becomes DATABASE_URL with TLS verified (verify-full: the RDS CA bundle the Lambda runtime
+ *   ships, loaded through NODE_EXTRA_CA_CERTS, and the host name).
  *
  * Variables already set win, so local runs and tests need no AWS at all.
  *
@@ -43,14 +44,23 @@ export async function resolveSecrets(
         const user = encodeURIComponent(String(s.username ?? ''));
         const password = encodeURIComponent(String(s.password ?? ''));
         const dbname = encodeURIComponent(String(s.dbname ?? 'postgres'));
-        env.DATABASE_URL = `postgres://${user}:${password}@${s.host}:${s.port ?? 5432}/${dbname}?sslmode=require`;
+        env.DATABASE_URL = `postgres://${user}:${password}@${s.host}:${s.port ?? 5432}/${dbname}?sslmode=verify-full`;
+      }),
+    );
+  }
+  if (env.APP_DATABASE_SECRET_ARN && !env.APP_DATABASE_PASSWORD) {
+    // The migrate function only: it creates the functions' role with this password.
+    tasks.push(
+      read('APP_DATABASE_SECRET_ARN', env.APP_DATABASE_SECRET_ARN).then((s) => {
+        env.APP_DATABASE_USER = String(s.username ?? '');
+        env.APP_DATABASE_PASSWORD = String(s.password ?? '');
       }),
     );
   }
   await Promise.all(tasks);
 }
 
-type SecretVariable = 'WORKOS_SECRET_ARN' | 'DATABASE_SECRET_ARN';
+type SecretVariable = 'WORKOS_SECRET_ARN' | 'DATABASE_SECRET_ARN' | 'APP_DATABASE_SECRET_ARN';
 
 export type SecretsErrorCode =
   /** The extension could not be reached, refused the request or answered an error. */

@@ -3,6 +3,7 @@ export {
   createDb,
   type Database,
   type Executor,
+  iamAuthFromEnv,
   preparedByDefault,
   type Sql,
 } from './client';

@@ -1,7 +1,7 @@
 import { schemas } from '@app/config';
 import { loadRuntime } from '@app/config/runtime';
 import { workosBaseUrl } from '@app/config/workos-settings';
-import { createDb } from '@app/db';
+import { createDb, iamAuthFromEnv } from '@app/db';
 import { makeSessions } from './sessions';
 import { makeSessionApi } from './workos-session';
 
@@ -32,7 +32,11 @@ export async function loadSessionRuntime(service: string) {
     timeoutMs: 5_000,
     retries: 1,
   });
-  const { db } = createDb(config.DATABASE_URL, { max: 1, applicationName: service });
+  const { db } = createDb(config.DATABASE_URL, {
+    max: 1,
+    applicationName: service,
+    ...iamAuthFromEnv(),
+  });
   const deployed = config.APP_ENV !== 'local';
   const sessions = makeSessions({
     sessionApi,

@@ -1,7 +1,7 @@
 import { schemas } from '@app/config';
 import { loadRuntime } from '@app/config/runtime';
 import { createWorkOS } from '@app/config/workos';
-import { createDb } from '@app/db';
+import { createDb, iamAuthFromEnv } from '@app/db';
 import type * as z from 'zod';
 
 const syncEnv = {
@@ -41,6 +41,7 @@ export async function loadSyncRuntime<S extends Record<string, z.ZodType> = Reco
   const { db, close } = createDb(settings.DATABASE_URL, {
     max: options.db?.max ?? 1,
     applicationName: options.db?.applicationName ?? service,
+    ...iamAuthFromEnv(),
   });
   const workos = createWorkOS(settings, options.workos);
   return { config, logger, metrics, db, close, workos };
