@@ -8,6 +8,7 @@ import type { DatabaseProxy } from 'aws-cdk-lib/aws-rds';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IDependable } from 'constructs';
+import { HTTP_FUNCTION_TIMEOUT_MS } from '../packages/config/src/budget';
 import { type DatabaseFunction, databaseConcurrency } from './connections';
 import { APP_DATABASE_USER, DATABASE_NAME, LAMBDA_CA_BUNDLE, POSTGRES_PORT } from './database';
 import { AppFunction } from './node-function';
@@ -164,7 +165,7 @@ export class AppFunctions extends Construct {
     const fn = new AppFunction(this, idOf(name), {
       entry: `functions/${name}/handler.ts`,
       description,
-      timeout: options.timeout ?? Duration.seconds(10),
+      timeout: options.timeout ?? Duration.millis(HTTP_FUNCTION_TIMEOUT_MS),
       memorySize: options.memorySize ?? 512,
       environment,
       logRetention: this.props.logRetention,

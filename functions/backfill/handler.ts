@@ -4,13 +4,14 @@ import type { Context } from 'aws-lambda';
 
 // Ops-invoked: `{ "mode": "import" | "full", "restart"?: boolean }`. Returns { complete: false }
 // when the time budget ran out: invoke again and it resumes (docs/backfill.md).
-const { db, workos, logger, metrics } = await loadSyncRuntime('backfill', {
+const { db, workos, logger, metrics, budget } = await loadSyncRuntime('backfill', {
   workos: { timeoutMs: 10_000, maxRetries: 2 },
 });
 const backfill = makeBackfill({ db, workos, logger, metrics });
 
 export const handler = async (event: unknown, context: Context) => {
   logger.addContext(context);
+  budget.start(context);
   const request = parseBackfillRequest(event);
   return backfill.run({ ...request, remainingMs: () => context.getRemainingTimeInMillis() });
 };

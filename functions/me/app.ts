@@ -1,16 +1,23 @@
+import type { InvocationBudget } from '@app/config/budget';
 import type { Database } from '@app/db';
 import { httpHandler, jsonBody, ok, type RouteHandler, routeHandlers } from '@app/http';
 import { makeProfile, parseProfilePatch, requireSession, type Sessions, sessionOf } from '@app/session';
 import type { Logger } from '@app/telemetry';
 import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
-export type MeHandlerDeps = { sessions: Sessions; db: Database; hsts: boolean; logger?: Logger };
+export type MeHandlerDeps = {
+  sessions: Sessions;
+  db: Database;
+  hsts: boolean;
+  logger?: Logger;
+  budget?: InvocationBudget;
+};
 
 /** The me function: GET /me, PATCH /me, GET /health. One instance per container (or per test). */
 export function makeMeHandler(deps: MeHandlerDeps) {
   const { db, hsts, logger } = deps;
   const profile = makeProfile({ db });
-  const base = { hsts, ...(logger ? { logger } : {}) };
+  const base = { hsts, budget: deps.budget, ...(logger ? { logger } : {}) };
   const signedIn = requireSession(deps);
 
   const handlers: Record<RouteKeyOf<'me'>, RouteHandler> = {

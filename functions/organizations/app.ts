@@ -1,3 +1,4 @@
+import type { InvocationBudget } from '@app/config/budget';
 import type { Database } from '@app/db';
 import { httpHandler, jsonBody, ok, type RouteHandler, routeHandlers } from '@app/http';
 import {
@@ -25,13 +26,14 @@ export type OrganizationsHandlerDeps = {
   /** TENANT_BASE_DOMAIN: on `<slug>.<base>` only that organization can be addressed. */
   tenantBaseDomain?: string | undefined;
   logger?: Logger;
+  budget?: InvocationBudget;
 };
 
 /** The organizations function: list, read, update (custom fields), members. */
 export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
   const { db, hsts, logger } = deps;
   const orgs = makeOrganizations({ db });
-  const base = { hsts, ...(logger ? { logger } : {}) };
+  const base = { hsts, budget: deps.budget, ...(logger ? { logger } : {}) };
   const signedIn = requireSession(deps);
   const member = requireOrganization({ db, select: organizationSelector(deps.tenantBaseDomain) });
 

@@ -5,7 +5,7 @@ import { loadSyncRuntime } from '@app/sync/sync-runtime';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 
 // EventBridge schedule -> Events API after the stored cursor -> the sync queue.
-const { config, db, workos, logger, metrics } = await loadSyncRuntime('reconcile', {
+const { config, db, workos, logger, metrics, budget } = await loadSyncRuntime('reconcile', {
   env: {
     QUEUE_URL: schemas.QUEUE_URL,
     SQS_ENDPOINT: schemas.SQS_ENDPOINT,
@@ -26,5 +26,6 @@ const reconciler = makeReconciler({
 
 export const handler = async (_event: ScheduledEvent, context: Context) => {
   logger.addContext(context);
+  budget.start(context);
   return reconciler.run({ remainingMs: () => context.getRemainingTimeInMillis() });
 };

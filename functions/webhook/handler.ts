@@ -1,4 +1,5 @@
 import { schemas } from '@app/config';
+import { makeInvocationBudget } from '@app/config/budget';
 import { loadRuntime } from '@app/config/runtime';
 import { createSqs } from '@app/config/sqs';
 import { createWorkOS } from '@app/config/workos';
@@ -22,4 +23,5 @@ export const handler = makeWebhookApp({
   logger,
   metrics,
   hsts: config.APP_ENV !== 'local',
+  budget: makeInvocationBudget(),
 });

@@ -9,5 +9,4 @@ export {
 } from './client';
 export * from './invitations';
 export * from './schema';
-export { isDatabaseUnavailable } from './unavailable';
 export * from './upserts';

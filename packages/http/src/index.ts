@@ -1,3 +1,4 @@
+export { isDatabaseUnavailable } from './database-unavailable';
 export * from './errors';
 export * from './middleware';
 export * from './responses';

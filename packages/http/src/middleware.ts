@@ -1,8 +1,8 @@
-import { isDatabaseUnavailable } from '@app/db/unavailable';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { HttpError, httpError } from './errors';
 import { fail, type HttpResult } from './responses';
 
@@ -154,6 +154,8 @@ export function jsonBody(options: { maxBytes: number; required?: boolean }): Htt
 
 export type HttpHandlerOptions = {
   logger?: Logger;
+  /** Restarted from the Lambda context on every invocation; bounds the outbound calls. */
+  budget?: { start(context: Context): void } | undefined;
   /** Send HSTS (true outside local dev). */
   hsts: boolean;
   noStore?: boolean;
@@ -167,9 +169,11 @@ export function httpHandler(
   fn: (event: HttpEvent, context: HttpContext) => Promise<HttpResult>,
   options: HttpHandlerOptions,
 ) {
+  const { budget } = options;
   const handler = middy<HttpEvent, HttpResult, Error, Context>((event: HttpEvent, context: Context) =>
     fn(event, ctx(context)),
   );
+  if (budget) handler.before((request) => budget.start(request.context));
   if (options.logger) handler.use(injectLambdaContext(options.logger, { resetKeys: true }));
   return handler
     .use(securityHeaders({ hsts: options.hsts, noStore: options.noStore }))

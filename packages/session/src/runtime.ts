@@ -1,4 +1,5 @@
 import { schemas } from '@app/config';
+import { HTTP_FUNCTION_TIMEOUT_MS, makeInvocationBudget } from '@app/config/budget';
 import { loadRuntime } from '@app/config/runtime';
 import { workosBaseUrl } from '@app/config/workos-settings';
 import { createDb, iamAuthFromEnv } from '@app/db';
@@ -24,8 +25,12 @@ export async function loadSessionRuntime(service: string) {
     ALLOWED_REDIRECT_ORIGINS: schemas.ALLOWED_REDIRECT_ORIGINS,
     APP_ENV: schemas.APP_ENV,
   });
+  // Every WorkOS call (keys, refresh) ends before the function does: the budget restarts per
+  // invocation (the HTTP handlers start it) from the Lambda context.
+  const budget = makeInvocationBudget();
   // The same timeout and retry budget as createWorkOS gives the SDK client.
   const sessionApi = makeSessionApi({
+    fetch: budget.fetch,
     baseUrl: workosBaseUrl(config),
     clientId: config.WORKOS_CLIENT_ID,
     apiKey: config.WORKOS_API_KEY,
@@ -43,8 +48,10 @@ export async function loadSessionRuntime(service: string) {
     db,
     cookiePassword: config.SESSION_SECRET,
     cookie: { domain: config.COOKIE_DOMAIN, secure: deployed },
+    // The claim expires with its holder: no invocation lives longer than the function timeout.
+    staleClaimMs: HTTP_FUNCTION_TIMEOUT_MS,
     logger,
     metrics,
   });
-  return { config, sessionApi, db, sessions, logger, metrics, hsts: deployed };
+  return { config, sessionApi, db, sessions, logger, metrics, hsts: deployed, budget };
 }

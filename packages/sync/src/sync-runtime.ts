@@ -1,4 +1,5 @@
 import { schemas } from '@app/config';
+import { makeInvocationBudget } from '@app/config/budget';
 import { loadRuntime } from '@app/config/runtime';
 import { createWorkOS } from '@app/config/workos';
 import { createDb, iamAuthFromEnv } from '@app/db';
@@ -43,6 +44,8 @@ export async function loadSyncRuntime<S extends Record<string, z.ZodType> = Reco
     applicationName: options.db?.applicationName ?? service,
     ...iamAuthFromEnv(),
   });
-  const workos = createWorkOS(settings, options.workos);
-  return { config, logger, metrics, db, close, workos };
+  // Parent fetches and Events API reads end before the function does (restarted per invocation).
+  const budget = makeInvocationBudget();
+  const workos = createWorkOS(settings, { ...options.workos, fetchFn: budget.fetch });
+  return { config, logger, metrics, db, close, workos, budget };
 }

@@ -1,3 +1,4 @@
+import type { InvocationBudget } from '@app/config/budget';
 import { type HttpEvent, type HttpResult, httpError, httpHandler, json } from '@app/http';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -30,6 +31,8 @@ export type WebhookDeps = {
   metrics?: Metrics;
   /** HSTS on responses (true outside local dev). */
   hsts?: boolean;
+  /** Bounds the SendMessage by the invocation's remaining time. */
+  budget?: InvocationBudget;
 };
 
 export type RejectReason = 'too_large' | 'signature' | 'validation' | 'queue';
@@ -93,6 +96,8 @@ export function makeWebhookHandler(deps: WebhookDeps) {
             eventType: { DataType: 'String', StringValue: type },
           },
         }),
+        // A slow or black-holed SQS gives up in time to answer 503 (and count the rejection).
+        deps.budget ? { abortSignal: deps.budget.signal() } : {},
       );
     } catch (cause) {
       deps.logger?.error('enqueue failed', { eventId: id, eventType: type, error: cause });
@@ -124,5 +129,5 @@ export function makeWebhookHandler(deps: WebhookDeps) {
     }
   }
 
-  return httpHandler(receive, { logger: deps.logger, hsts: deps.hsts ?? true });
+  return httpHandler(receive, { logger: deps.logger, hsts: deps.hsts ?? true, budget: deps.budget });
 }
