@@ -1,9 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Four tiers, each runnable alone (`npm test -- --project unit`): unit (no database, no network),
+ * integration (real PostgreSQL, the SQS and WorkOS emulators over HTTP), e2e (the local stack and
+ * Chromium) and infra (CDK synth, bundles). Only the tiers that need PostgreSQL start it.
+ */
+const database = ['test/support/global-setup.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'packages/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Each file gets its own database, so files run in parallel safely.
@@ -11,5 +16,14 @@ export default defineConfig({
     typecheck: { enabled: false },
     // Quiet logs and no EMF output during tests; tests assert on behaviour, not on log lines.
     env: { LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: database },
+      },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], globalSetup: database } },
+      { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'] } },
+    ],
   },
 });

@@ -99,7 +99,13 @@ export async function measureMe(options: {
     logger,
     metrics,
   });
-  const me: Handler = makeMeHandler({ sessions, db: meDb.db, hsts: true, logger });
+  const me: Handler = makeMeHandler({
+    sessions,
+    db: meDb.db,
+    hsts: true,
+    logger,
+    allowedRedirectOrigins: [],
+  });
 
   /** GET /auth/login -> the emulator's authorize redirect -> GET /auth/callback: the session cookie. */
   async function signIn(): Promise<string> {

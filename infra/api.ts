@@ -84,30 +84,47 @@ export class Api extends Construct {
             integrationLatencyMs: '$context.integrationLatency',
             integrationStatus: '$context.integrationStatus',
             integrationError: '$context.integrationErrorMessage',
+            // Which custom domain (tenant) was called, and why API Gateway itself refused a request
+            // (throttled, no route, bad request) when no integration ran.
+            domainName: '$context.domainName',
+            error: '$context.error.message',
             userAgent: '$context.identity.userAgent',
           }),
         ),
       },
     });
-    // Route-level metrics only for the webhook route (alarmed on); all routes would cost per metric.
-    (this.stage.node.defaultChild as CfnStage).routeSettings = {
-      [routeKey(WEBHOOK_ROUTE)]: { DetailedMetricsEnabled: true },
-    };
+    // A route setting replaces the stage defaults for its route, so each carries its own throttle.
+    // The sign-in routes and the webhook get their own budget: a flood on one cannot use up the
+    // others'. Route-level metrics only for the webhook route (alarmed on): each costs per metric.
+    (this.stage.node.defaultChild as CfnStage).routeSettings = routeSettings(settings);
 
     this.baseUrl = settings.apiDomainName ? `https://${settings.apiDomainName}` : this.httpApi.apiEndpoint;
     this.addCustomDomains(settings);
   }
 
-  /** Adds every route of infra/routes.ts, integrated with its function. */
+  /**
+   * Adds every route of infra/routes.ts, integrated with its function. The stage names some routes
+   * by key in its RouteSettings; API Gateway refuses a stage whose settings name a route that does
+   * not exist yet, so the stage depends on those routes (CloudFormation creates them first).
+   */
   addRoutes(functions: Record<HttpFunction, IFunction>) {
     const integrations = new Map<HttpFunction, HttpLambdaIntegration>();
+    const stage = this.stage.node.defaultChild as CfnStage;
+    const configured = new Set(Object.keys((stage.routeSettings ?? {}) as Record<string, unknown>));
     for (const route of routes) {
       let integration = integrations.get(route.fn);
       if (!integration) {
         integration = new HttpLambdaIntegration(`${route.fn}Integration`, functions[route.fn]);
         integrations.set(route.fn, integration);
       }
-      this.httpApi.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
+      const added = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration,
+      });
+      if (configured.has(routeKey(route))) {
+        for (const apiRoute of added) stage.node.addDependency(apiRoute);
+      }
     }
   }
 
@@ -126,4 +143,27 @@ export class Api extends Construct {
       });
     }
   }
+}
+
+/** A route's own throttle (requests per second, steady and burst). */
+type Throttle = { ThrottlingRateLimit: number; ThrottlingBurstLimit: number };
+
+/**
+ * The stage's RouteSettings: the /auth/* routes and the webhook get their own throttles from the
+ * stage settings; the webhook also gets detailed (per-route) metrics for its alarm.
+ */
+export function routeSettings(
+  settings: Settings,
+): Record<string, Throttle & { DetailedMetricsEnabled?: boolean }> {
+  const auth = { ThrottlingRateLimit: settings.authRateLimit, ThrottlingBurstLimit: settings.authBurstLimit };
+  const webhook = {
+    ThrottlingRateLimit: settings.webhookRateLimit,
+    ThrottlingBurstLimit: settings.webhookBurstLimit,
+  };
+  const result: Record<string, Throttle & { DetailedMetricsEnabled?: boolean }> = {};
+  for (const route of routes) {
+    if (route === WEBHOOK_ROUTE) result[routeKey(route)] = { ...webhook, DetailedMetricsEnabled: true };
+    else if (route.fn === 'auth') result[routeKey(route)] = { ...auth };
+  }
+  return result;
 }

@@ -101,6 +101,8 @@ export class AppFunctions extends Construct {
       'backfill',
       'Ops-invoked: imports every WorkOS organization, user and membership (resumable)',
       { workos: true, database: true },
+      // One at a time (SINGLETON_CONCURRENCY in connections.ts): two imports would race on the same
+      // resume cursor.
       { timeout: Duration.minutes(15), memorySize: 1024 },
     );
 
@@ -117,7 +119,8 @@ export class AppFunctions extends Construct {
     this.reconcileSchedule = new Rule(this, 'ReconcileSchedule', {
       description: 'Runs reconcile: the Events API safety net behind webhooks',
       schedule: RECONCILE_SCHEDULE,
-      targets: [new LambdaFunction(this.reconcile, { retryAttempts: 2, maxEventAge: Duration.minutes(4) })],
+      // No retries: the next tick (5 minutes) is the retry, and two runs never overlap on the cursor.
+      targets: [new LambdaFunction(this.reconcile, { retryAttempts: 0, maxEventAge: Duration.minutes(4) })],
     });
   }
 
@@ -167,15 +170,16 @@ export class AppFunctions extends Construct {
       description,
       timeout: options.timeout ?? Duration.millis(HTTP_FUNCTION_TIMEOUT_MS),
       memorySize: options.memorySize ?? 512,
+      // Every database function has a known maximum concurrency, its connection budget (connections.ts);
+      // the worker's is its SQS event source's maximum concurrency instead.
+      reservedConcurrentExecutions:
+        needs.database && name !== 'sync-worker'
+          ? databaseConcurrency(settings)[name as DatabaseFunction]
+          : undefined,
       environment,
       logRetention: this.props.logRetention,
       logRemovalPolicy: this.props.logRemovalPolicy,
       ...(needs.database ? { vpc: this.props.vpc, securityGroups: [this.props.functionsSecurityGroup] } : {}),
-      // Every database function has a known maximum concurrency (its connections; see connections.ts).
-      // The worker's comes from its SQS event source (maxConcurrency) instead.
-      ...(needs.database && name !== 'sync-worker'
-        ? { reservedConcurrentExecutions: databaseConcurrency(settings)[name as DatabaseFunction] }
-        : {}),
     });
     if (needs.workos) this.props.workosSecret.grantRead(fn);
     if (needs.database) {

@@ -8,7 +8,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IDependable } from 'constructs';
 import { LAMBDA_CA_BUNDLE } from './database';
-import { AppFunction, repoRoot } from './node-function';
+import { AppFunction, executionRole, repoRoot } from './node-function';
 
 export const MIGRATIONS_DIR = path.join(repoRoot, 'migrations');
 
@@ -77,12 +77,15 @@ export class Migrations extends Construct {
     props.databaseSecret.grantRead(this.function);
     props.appDatabaseSecret.grantRead(this.function);
 
+    const providerLogs = new LogGroup(this, 'ProviderLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
     const provider = new Provider(this, 'Provider', {
       onEventHandler: this.function,
-      logGroup: new LogGroup(this, 'ProviderLogs', {
-        retention: props.logRetention,
-        removalPolicy: props.logRemovalPolicy,
-      }),
+      logGroup: providerLogs,
+      // Writes its own log group only (the default role carries AWSLambdaBasicExecutionRole: logs on *).
+      frameworkOnEventRole: executionRole(this, 'ProviderRole', providerLogs, false),
     });
     this.resource = new CustomResource(this, 'Run', {
       serviceToken: provider.serviceToken,

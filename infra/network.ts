@@ -1,5 +1,13 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
-import { FlowLogDestination, FlowLogTrafficType, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import {
+  FlowLogDestination,
+  FlowLogTrafficType,
+  Peer,
+  Port,
+  SecurityGroup,
+  SubnetType,
+  Vpc,
+} from 'aws-cdk-lib/aws-ec2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -43,8 +51,10 @@ export class Network extends Construct {
     });
     this.functionsSecurityGroup = new SecurityGroup(this, 'Functions', {
       vpc: this.vpc,
-      description: 'Lambda functions that reach the database (egress to NAT for WorkOS and AWS APIs)',
-      allowAllOutbound: true,
+      description: 'Lambda functions: HTTPS out (WorkOS, AWS APIs through NAT) and the database port',
+      allowAllOutbound: false,
     });
+    // HTTPS only; the database (infra/database.ts) adds its own port as it admits this group.
+    this.functionsSecurityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'HTTPS: WorkOS and AWS APIs');
   }
 }

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { CfnRule, Duration, Fn, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   Architecture,
   ParamsAndSecretsLayerVersion,
@@ -12,6 +13,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Fact, FactName, RegionInfo } from 'aws-cdk-lib/region-info';
 import type { Construct } from 'constructs';
 
 /** The repository root: esbuild's project root and the base of every entry path. */
@@ -52,7 +54,7 @@ export const SECRETS_CACHE_TTL = Duration.seconds(300);
  * secretsmanager:GetSecretValue on each secret (grantRead).
  */
 export function secretsExtension() {
-  return ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSecretsVersions.V1_0_103, {
+  return ParamsAndSecretsLayerVersion.fromVersion(SECRETS_EXTENSION_VERSION, {
     cacheEnabled: true,
     // Two secrets at most per function; the value only bounds the cache's memory.
     cacheSize: 10,
@@ -60,6 +62,45 @@ export function secretsExtension() {
     // A cache miss at cold start asks Secrets Manager; fail well inside the 10 s init limit.
     secretsManagerTimeout: Duration.seconds(5),
     logLevel: ParamsAndSecretsLogLevel.WARN,
+  });
+}
+
+const SECRETS_EXTENSION_VERSION = ParamsAndSecretsVersions.V1_0_103;
+
+/**
+ * The commercial regions where CDK knows the arm64 secrets extension layer (its template mapping).
+ * AWS publishes the layer in newer regions too, but under ARNs CDK does not carry; rather than guess
+ * them, the stack refuses those regions before it creates anything (requireSecretsExtensionRegion).
+ */
+export const SECRETS_EXTENSION_REGIONS = RegionInfo.regions
+  .filter((r) => r.partition === 'aws')
+  .map((r) => r.name)
+  .filter((name) => Fact.find(name, FactName.paramsAndSecretsLambdaLayer(SECRETS_EXTENSION_VERSION, 'arm64')))
+  .sort();
+
+const REGION_RULE_ID = 'SecretsExtensionRegion';
+
+/**
+ * No silent gap: in a region without the layer, synth fails (when the stack's region is known) or
+ * CloudFormation rejects the deploy up front through a template rule with a message that names the
+ * regions that work, instead of failing half-way on a missing mapping key.
+ */
+export function requireSecretsExtensionRegion(scope: Construct) {
+  const stack = Stack.of(scope);
+  if (stack.node.tryFindChild(REGION_RULE_ID)) return;
+  const supported = SECRETS_EXTENSION_REGIONS.join(', ');
+  if (!Token.isUnresolved(stack.region) && !SECRETS_EXTENSION_REGIONS.includes(stack.region)) {
+    throw new Error(
+      `Region ${stack.region} has no AWS Parameters and Secrets Lambda Extension layer known to this app; deploy to one of: ${supported}`,
+    );
+  }
+  new CfnRule(stack, REGION_RULE_ID, {
+    assertions: [
+      {
+        assert: Fn.conditionContains(SECRETS_EXTENSION_REGIONS, stack.region),
+        assertDescription: `This stack runs only where the secrets extension layer is mapped: ${supported}`,
+      },
+    ],
   });
 }
 
@@ -73,22 +114,24 @@ export type AppFunctionProps = {
   description: string;
   timeout: Duration;
   memorySize?: number;
+  /** Concurrency reserved for (and capping) this function; unset: the account's unreserved pool. */
+  reservedConcurrentExecutions?: number | undefined;
   environment?: Record<string, string>;
   logRetention: RetentionDays;
   logRemovalPolicy: RemovalPolicy;
   /** Omit to run outside the VPC (the webhook: no database, fewer moving parts). */
   vpc?: IVpc;
   securityGroups?: ISecurityGroup[];
-  /** Reserved concurrency (caps the instances, and so the database connections). */
-  reservedConcurrentExecutions?: number;
   /** Shell commands run after esbuild, given the bundle's input and output folders. */
   afterBundling?: (inputDir: string, outputDir: string) => string[];
 };
 
 /**
  * The house Lambda: nodejs22.x on arm64, ESM bundle (minified, source maps, AWS SDK from the runtime),
- * X-Ray tracing, its own log group with a retention, private subnets when given a VPC, and the
- * secrets extension layer whenever its environment names a `*_SECRET_ARN`.
+ * X-Ray off (docs/deploy.md says why), its own log group with a retention, private subnets when
+ * given a VPC, and the secrets extension layer whenever its environment names a `*_SECRET_ARN`.
+ * Its role may write to its own log group only (no AWSLambdaBasicExecutionRole: that allows logs on
+ * `*`); a function in the VPC also gets the network-interface actions Lambda needs there.
  */
 export class AppFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
@@ -97,7 +140,10 @@ export class AppFunction extends NodejsFunction {
       removalPolicy: props.logRemovalPolicy,
     });
     const afterBundling = props.afterBundling;
+    const role = executionRole(scope, `${id}Role`, logGroup, props.vpc !== undefined);
+    if (readsSecrets(props.environment)) requireSecretsExtensionRegion(scope);
     super(scope, id, {
+      role,
       entry: path.join(repoRoot, props.entry),
       handler: 'handler',
       description: props.description,
@@ -105,10 +151,8 @@ export class AppFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout,
-      tracing: Tracing.ACTIVE,
-      ...(props.reservedConcurrentExecutions === undefined
-        ? {}
-        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      tracing: Tracing.DISABLED,
       logGroup,
       projectRoot: repoRoot,
       depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
@@ -135,4 +179,38 @@ export class AppFunction extends NodejsFunction {
       },
     });
   }
+}
+
+/**
+ * The actions of AWSLambdaVPCAccessExecutionRole without its logs on `*`: Lambda creates and deletes
+ * the function's network interfaces with them. EC2 scopes none of them to a resource Lambda knows in
+ * advance, so they stay on `*` (acknowledged in infra/nag.ts).
+ */
+export const VPC_NETWORK_INTERFACE_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+
+/**
+ * An execution role whose policies are inline in the role resource, so they exist before the
+ * function is created (Lambda checks the network-interface actions when it creates a VPC function).
+ */
+export function executionRole(scope: Construct, id: string, logGroup: LogGroup, inVpc: boolean): Role {
+  const statements = [
+    new PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      // The log group's Arn attribute ends in `:*`: its streams.
+      resources: [logGroup.logGroupArn],
+    }),
+  ];
+  if (inVpc)
+    statements.push(new PolicyStatement({ actions: VPC_NETWORK_INTERFACE_ACTIONS, resources: ['*'] }));
+  return new Role(scope, id, {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    inlinePolicies: { runtime: new PolicyDocument({ statements }) },
+  });
 }

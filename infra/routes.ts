@@ -27,6 +27,14 @@ export const routes = [
   { method: 'GET', path: '/organizations/{slug}', fn: 'organizations' },
   { method: 'PATCH', path: '/organizations/{slug}', fn: 'organizations' },
   { method: 'GET', path: '/organizations/{slug}/members', fn: 'organizations' },
+  { method: 'POST', path: '/organizations', fn: 'organizations' },
+  { method: 'PATCH', path: '/organizations/{slug}/members/{userId}', fn: 'organizations' },
+  { method: 'DELETE', path: '/organizations/{slug}/members/{userId}', fn: 'organizations' },
+  { method: 'GET', path: '/organizations/{slug}/invitations', fn: 'organizations' },
+  { method: 'POST', path: '/organizations/{slug}/invitations', fn: 'organizations' },
+  { method: 'DELETE', path: '/organizations/{slug}/invitations/{id}', fn: 'organizations' },
+  { method: 'POST', path: '/organizations/{slug}/invitations/{id}/resend', fn: 'organizations' },
+  { method: 'GET', path: '/organizations/{slug}/roles', fn: 'organizations' },
 ] as const satisfies readonly Route[];
 
 /** `GET /organizations/{slug}` — the routeKey API Gateway puts in the event. */

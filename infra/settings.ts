@@ -74,6 +74,12 @@ export const settingsSchema = z
     /** HTTP API stage throttling (requests per second, steady and burst). */
     apiRateLimit: int(1, 10000),
     apiBurstLimit: int(1, 5000),
+    /** Each /auth/* route's own throttle (a sign-in flood cannot starve the rest of the API). */
+    authRateLimit: int(1, 10000),
+    authBurstLimit: int(1, 5000),
+    /** POST /webhooks/workos's own throttle (WorkOS retries a 429 later). */
+    webhookRateLimit: int(1, 10000),
+    webhookBurstLimit: int(1, 5000),
     /** Upper bound on concurrent sync-worker instances (SQS event source maximum concurrency). */
     workerMaxConcurrency: int(2, 1000),
     /**
@@ -161,6 +167,10 @@ export const defaults = {
     logRetentionDays: 30,
     apiRateLimit: 50,
     apiBurstLimit: 100,
+    authRateLimit: 10,
+    authBurstLimit: 20,
+    webhookRateLimit: 20,
+    webhookBurstLimit: 40,
     authConcurrency: 10,
     meConcurrency: 20,
     organizationsConcurrency: 10,
@@ -179,6 +189,10 @@ export const defaults = {
     logRetentionDays: 90,
     apiRateLimit: 500,
     apiBurstLimit: 1000,
+    authRateLimit: 50,
+    authBurstLimit: 100,
+    webhookRateLimit: 100,
+    webhookBurstLimit: 200,
     authConcurrency: 50,
     meConcurrency: 150,
     organizationsConcurrency: 50,

@@ -1,6 +1,6 @@
 import type { InvocationBudget } from '@app/config/budget';
 import type { Database } from '@app/db';
-import { httpHandler, jsonBody, type RouteHandler, routeHandlers } from '@app/http';
+import { httpHandler, jsonBody, type RouteHandler, requireAppOrigin, routeHandlers } from '@app/http';
 import { requireSession } from '@app/session';
 import { type AuthFlowsOptions, makeAuthFlows } from '@app/session/auth-flows';
 import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
@@ -11,15 +11,20 @@ export type AuthHandlerDeps = AuthFlowsOptions & { db: Database; hsts: boolean; 
 export function makeAuthHandler(deps: AuthHandlerDeps) {
   const flows = makeAuthFlows(deps);
   const base = { hsts: deps.hsts, budget: deps.budget, ...(deps.logger ? { logger: deps.logger } : {}) };
+  const appOrigin = requireAppOrigin({
+    origins: deps.allowedRedirectOrigins ?? [],
+    tenantBaseDomain: deps.tenantBaseDomain,
+  });
 
   const handlers: Record<RouteKeyOf<'auth'>, RouteHandler> = {
     'GET /auth/login': httpHandler(flows.login, base),
     'GET /auth/callback': httpHandler(flows.callback, base),
-    'POST /auth/select-organization': httpHandler(flows.selectOrganization, base),
-    'POST /auth/logout': httpHandler(flows.logout, base),
+    'POST /auth/select-organization': httpHandler(flows.selectOrganization, base).use(appOrigin),
+    'POST /auth/logout': httpHandler(flows.logout, base).use(appOrigin),
     'POST /auth/switch-organization': httpHandler(flows.switchOrganization, base)
-      .use(requireSession(deps))
-      .use(jsonBody({ maxBytes: 4096 })),
+      .use(appOrigin)
+      .use(jsonBody({ maxBytes: 4096 }))
+      .use(requireSession(deps)),
   };
   return routeHandlers(routeKeysOf('auth'), handlers, base);
 }

@@ -4,15 +4,10 @@ import { makeAuthHandler } from './app';
 
 // Built once per cold start; a warm container reuses the database connection and the cached JWKS.
 const runtime = await loadAuthRuntime('auth');
-const { WORKOS_REDIRECT_URI, TENANT_BASE_DOMAIN } = loadConfig({
-  WORKOS_REDIRECT_URI: schemas.WORKOS_REDIRECT_URI,
-  TENANT_BASE_DOMAIN: schemas.TENANT_BASE_DOMAIN,
-});
+const { WORKOS_REDIRECT_URI } = loadConfig({ WORKOS_REDIRECT_URI: schemas.WORKOS_REDIRECT_URI });
 
 export const handler = makeAuthHandler({
   ...runtime,
   clientId: runtime.config.WORKOS_CLIENT_ID,
   redirectUri: WORKOS_REDIRECT_URI,
-  allowedRedirectOrigins: runtime.config.ALLOWED_REDIRECT_ORIGINS,
-  tenantBaseDomain: TENANT_BASE_DOMAIN,
 });

@@ -1,6 +1,6 @@
 import type { InvocationBudget } from '@app/config/budget';
 import type { Database } from '@app/db';
-import { httpHandler, jsonBody, ok, type RouteHandler, routeHandlers } from '@app/http';
+import { httpHandler, jsonBody, ok, type RouteHandler, requireAppOrigin, routeHandlers } from '@app/http';
 import { makeProfile, parseProfilePatch, requireSession, type Sessions, sessionOf } from '@app/session';
 import type { Logger } from '@app/telemetry';
 import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
@@ -9,6 +9,12 @@ export type MeHandlerDeps = {
   sessions: Sessions;
   db: Database;
   hsts: boolean;
+  /**
+   * ALLOWED_REDIRECT_ORIGINS: the app's origins, allowed to change state along with this API's own
+   * host and tenant subdomains (none when unset).
+   */
+  allowedRedirectOrigins?: readonly string[];
+  tenantBaseDomain?: string | undefined;
   logger?: Logger;
   budget?: InvocationBudget;
 };
@@ -19,6 +25,10 @@ export function makeMeHandler(deps: MeHandlerDeps) {
   const profile = makeProfile({ db });
   const base = { hsts, budget: deps.budget, ...(logger ? { logger } : {}) };
   const signedIn = requireSession(deps);
+  const appOrigin = requireAppOrigin({
+    origins: deps.allowedRedirectOrigins ?? [],
+    tenantBaseDomain: deps.tenantBaseDomain,
+  });
 
   const handlers: Record<RouteKeyOf<'me'>, RouteHandler> = {
     'GET /me': httpHandler(async (_event, context) => ok(await profile.me(sessionOf(context))), base).use(
@@ -29,8 +39,9 @@ export function makeMeHandler(deps: MeHandlerDeps) {
         ok(await profile.update(sessionOf(context), parseProfilePatch(context.body))),
       base,
     )
-      .use(signedIn)
-      .use(jsonBody({ maxBytes: 32 * 1024 })),
+      .use(appOrigin)
+      .use(jsonBody({ maxBytes: 32 * 1024 }))
+      .use(signedIn),
     'GET /health': httpHandler(async () => ok({ status: 'ok' }), base),
   };
   return routeHandlers(routeKeysOf('me'), handlers, base);

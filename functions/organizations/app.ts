@@ -1,16 +1,33 @@
 import type { InvocationBudget } from '@app/config/budget';
 import type { Database } from '@app/db';
-import { httpHandler, jsonBody, ok, type RouteHandler, routeHandlers } from '@app/http';
 import {
+  type HttpEvent,
+  httpError,
+  httpHandler,
+  jsonBody,
+  ok,
+  type RouteHandler,
+  requireAppOrigin,
+  routeHandlers,
+} from '@app/http';
+import {
+  changeRoleBody,
+  createOrganizationBody,
+  inviteBody,
+  type ManagementWorkOS,
+  makeManagement,
   makeOrganizations,
   organizationDetail,
   organizationSelector,
+  PERMISSIONS,
+  parseBody,
   parseMembersQuery,
   parseOrganizationPatch,
 } from '@app/organizations';
 import {
   organizationOf,
   requireOrganization,
+  requirePermission,
   requireRole,
   requireSession,
   type Sessions,
@@ -23,25 +40,57 @@ export type OrganizationsHandlerDeps = {
   sessions: Sessions;
   db: Database;
   hsts: boolean;
+  /**
+   * ALLOWED_REDIRECT_ORIGINS: the app's origins, allowed to change state along with this API's own
+   * host and tenant subdomains (none when unset).
+   */
+  allowedRedirectOrigins?: readonly string[];
   /** TENANT_BASE_DOMAIN: on `<slug>.<base>` only that organization can be addressed. */
   tenantBaseDomain?: string | undefined;
+  /** The WorkOS client for management calls, built on first use (reads never load the SDK). */
+  workos: () => Promise<ManagementWorkOS>;
   logger?: Logger;
   budget?: InvocationBudget;
 };
 
-/** The organizations function: list, read, update (custom fields), members. */
+const param = (event: HttpEvent, name: string) => {
+  const value = event.pathParameters?.[name];
+  if (!value) throw httpError('NOT_FOUND', 'No such resource');
+  return value;
+};
+
+/** The organizations function: list, read, update (custom fields), members, and management through WorkOS. */
 export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
   const { db, hsts, logger } = deps;
   const orgs = makeOrganizations({ db });
+  const manage = makeManagement({ db, workos: deps.workos, ...(logger ? { logger } : {}) });
   const base = { hsts, budget: deps.budget, ...(logger ? { logger } : {}) };
   const signedIn = requireSession(deps);
+  const appOrigin = requireAppOrigin({
+    origins: deps.allowedRedirectOrigins ?? [],
+    tenantBaseDomain: deps.tenantBaseDomain,
+  });
   const member = requireOrganization({ db, select: organizationSelector(deps.tenantBaseDomain) });
+  const body = jsonBody({ maxBytes: 16 * 1024 });
+  const canManage = requirePermission(PERMISSIONS.membersWrite);
+  const canRead = requirePermission(PERMISSIONS.membersRead);
+  // A member may always remove themselves (leave), whatever their permissions.
+  const canRemove = requirePermission(PERMISSIONS.membersWrite, {
+    allow: (event, session) => event.pathParameters?.userId === session.workosUserId,
+  });
 
   const handlers: Record<RouteKeyOf<'organizations'>, RouteHandler> = {
     'GET /organizations': httpHandler(
       async (_event, context) => ok(await orgs.listFor(sessionOf(context).user.id)),
       base,
     ).use(signedIn),
+    'POST /organizations': httpHandler(async (_event, context) => {
+      const input = parseBody(createOrganizationBody, context.body);
+      return ok(await manage.createOrganization(sessionOf(context), input), { status: 201 });
+    }, base)
+      .use(appOrigin)
+      .use(signedIn)
+      .use(body),
     'GET /organizations/{slug}': httpHandler(async (_event, context) => {
       const { organization, membership } = organizationOf(context);
       return ok(organizationDetail(organization, membership));
@@ -55,16 +104,83 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
       logger?.info('organization updated', { organizationId: updated.id, fields: Object.keys(patch) });
       return ok(updated);
     }, base)
+      .use(appOrigin)
+      .use(jsonBody({ maxBytes: 32 * 1024 }))
       .use(signedIn)
       .use(member)
-      .use(requireRole('ADMIN', 'OWNER'))
-      .use(jsonBody({ maxBytes: 32 * 1024 })),
+      .use(requireRole('ADMIN', 'OWNER')),
     'GET /organizations/{slug}/members': httpHandler(async (event, context) => {
       const { organization } = organizationOf(context);
       return ok(await orgs.members(organization.id, parseMembersQuery(event.queryStringParameters)));
     }, base)
       .use(signedIn)
       .use(member),
+    'PATCH /organizations/{slug}/members/{userId}': httpHandler(
+      async (event, context) =>
+        ok(
+          await manage.changeRole(
+            organizationOf(context),
+            param(event, 'userId'),
+            parseBody(changeRoleBody, context.body),
+          ),
+        ),
+      base,
+    )
+      .use(appOrigin)
+      .use(signedIn)
+      .use(member)
+      .use(canManage)
+      .use(body),
+    'DELETE /organizations/{slug}/members/{userId}': httpHandler(
+      async (event, context) =>
+        ok(await manage.removeMember(organizationOf(context), param(event, 'userId'))),
+      base,
+    )
+      .use(appOrigin)
+      .use(signedIn)
+      .use(member)
+      .use(canRemove),
+    'GET /organizations/{slug}/invitations': httpHandler(
+      async (_event, context) => ok(await manage.listInvitations(organizationOf(context))),
+      base,
+    )
+      .use(signedIn)
+      .use(member)
+      .use(canManage),
+    'POST /organizations/{slug}/invitations': httpHandler(async (_event, context) => {
+      const input = parseBody(inviteBody, context.body);
+      return ok(await manage.invite(organizationOf(context), sessionOf(context), input), { status: 201 });
+    }, base)
+      .use(appOrigin)
+      .use(signedIn)
+      .use(member)
+      .use(canManage)
+      .use(body),
+    'DELETE /organizations/{slug}/invitations/{id}': httpHandler(
+      async (event, context) =>
+        ok(await manage.revokeInvitation(organizationOf(context), param(event, 'id'))),
+      base,
+    )
+      .use(appOrigin)
+      .use(signedIn)
+      .use(member)
+      .use(canManage),
+    'POST /organizations/{slug}/invitations/{id}/resend': httpHandler(
+      async (event, context) =>
+        ok(await manage.resendInvitation(organizationOf(context), param(event, 'id'))),
+      base,
+    )
+      .use(appOrigin)
+      .use(signedIn)
+      .use(member)
+      .use(canManage),
+    'GET /organizations/{slug}/roles': httpHandler(
+      async (_event, context) => ok(await manage.listRoles(organizationOf(context))),
+      base,
+    )
+      .use(signedIn)
+      .use(member)
+      .use(canRead),
   };
   return routeHandlers(routeKeysOf('organizations'), handlers, base);
 }

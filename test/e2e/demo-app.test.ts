@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../packages/local/src/index';
+import { eventually, fetchMe, launchChromium } from '../support/browser';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { eventually, fetchMe, launchChromium } from './browser';
 
 // The whole local stack in this process (API, WorkOS emulator, SQS emulator, sync worker) on a fresh
 // database, driven through the demo front end by a real Chromium.

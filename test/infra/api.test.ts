@@ -37,6 +37,14 @@ describe('HTTP API', () => {
       'GET /organizations/{slug}',
       'PATCH /organizations/{slug}',
       'GET /organizations/{slug}/members',
+      'POST /organizations',
+      'PATCH /organizations/{slug}/members/{userId}',
+      'DELETE /organizations/{slug}/members/{userId}',
+      'GET /organizations/{slug}/invitations',
+      'POST /organizations/{slug}/invitations',
+      'DELETE /organizations/{slug}/invitations/{id}',
+      'POST /organizations/{slug}/invitations/{id}/resend',
+      'GET /organizations/{slug}/roles',
     ]);
     expect(
       routes.filter((r) => r.path.startsWith('/organizations')).every((r) => r.fn === 'organizations'),

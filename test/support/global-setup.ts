@@ -15,20 +15,22 @@ declare module 'vitest' {
 }
 
 /**
- * Once per run: use DATABASE_URL when set, else start the embedded PostgreSQL; then build a template
+ * Once per run of a project that needs PostgreSQL: use DATABASE_URL when set, else start the embedded PostgreSQL; then build a template
  * database with the committed migrations that every test file clones (CREATE DATABASE ... TEMPLATE).
  */
 export default async function setup(project: TestProject) {
   let stopEngine: (() => Promise<void>) | undefined;
   let adminUrl = process.env.DATABASE_URL;
-  const dataDir = path.resolve('.local/test-postgres');
+  // One per project that needs a database (integration, e2e): names and data folders must not clash.
+  const tag = `${project.name.replace(/[^a-z0-9]/gi, '')}${process.pid}`;
+  const dataDir = path.resolve(`.local/test-postgres-${tag}`);
   if (!adminUrl) {
     await rm(dataDir, { recursive: true, force: true });
     const engine = await startEmbeddedPostgres({ dataDir, persistent: false });
     adminUrl = engine.url;
     stopEngine = engine.stop;
   }
-  const templateDatabase = `wla_template_${process.pid}`;
+  const templateDatabase = `wla_template_${tag}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`DROP DATABASE IF EXISTS ${templateDatabase}`);
   await admin.unsafe(`CREATE DATABASE ${templateDatabase}`);
@@ -38,7 +40,7 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     const leftovers = await admin<{ datname: string }[]>`
-      SELECT datname FROM pg_database WHERE datname LIKE ${`wla_t_${process.pid}_%`} OR datname = ${templateDatabase}`;
+      SELECT datname FROM pg_database WHERE datname LIKE ${`wla_t_${tag}_%`} OR datname = ${templateDatabase}`;
     for (const { datname } of leftovers)
       await admin.unsafe(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
     await admin.end();

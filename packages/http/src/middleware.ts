@@ -109,7 +109,7 @@ export function securityHeaders(options: { hsts: boolean; noStore?: boolean }): 
     const h = response.headers;
     h['x-content-type-options'] = 'nosniff';
     h['x-frame-options'] = 'DENY';
-    h['referrer-policy'] = 'no-referrer';
+    h['referrer-policy'] ??= 'no-referrer';
     h['content-security-policy'] ??= "default-src 'none'; frame-ancestors 'none'";
     if (options.hsts) h['strict-transport-security'] = 'max-age=63072000; includeSubDomains';
     if (options.noStore !== false) h['cache-control'] ??= 'no-store';
@@ -122,7 +122,7 @@ export function securityHeaders(options: { hsts: boolean; noStore?: boolean }): 
 
 /**
  * Parses a JSON body (base64 decoded when API Gateway encoded it) into `context.body`, with a size
- * cap. Not JSON -> 400 VALIDATION_FAILED; too big -> 413; a non-JSON content type -> 415.
+ * cap. Not JSON -> 400 VALIDATION_FAILED; too big -> 413; a body without a JSON content type -> 415.
  */
 export function jsonBody(options: { maxBytes: number; required?: boolean }): HttpMiddleware {
   return {
@@ -137,8 +137,9 @@ export function jsonBody(options: { maxBytes: number; required?: boolean }): Htt
         if (options.required !== false) throw httpError('VALIDATION_FAILED', 'A JSON body is required');
         return;
       }
+      // A body must say it is JSON: a missing type is what a cross-site no-cors fetch or form sends.
       const type = event.headers?.['content-type'] ?? '';
-      if (type && !/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
+      if (!/^application\/([a-z.+-]*\+)?json\s*(;|$)/i.test(type)) {
         throw httpError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
       }
       try {

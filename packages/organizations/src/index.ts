@@ -1,4 +1,32 @@
 export {
+  CREATOR_ROLE_SLUG,
+  invitationView,
+  type Management,
+  type ManagementWorkOS,
+  makeManagement,
+  mirrorCreatedOrganization,
+  mirrorInvitation,
+  mirrorRemoval,
+  mirrorRoleChange,
+} from './management';
+export {
+  type ChangeRoleBody,
+  type CreateOrganizationBody,
+  changeRoleBody,
+  createOrganizationBody,
+  type InvitationView,
+  type InviteBody,
+  invitationSchema,
+  inviteBody,
+  memberSchema,
+  membersPageSchema,
+  organizationDetailSchema,
+  organizationSummarySchema,
+  parseBody,
+  type RoleView,
+  roleSchema,
+} from './management-schemas';
+export {
   decodeMembersCursor,
   encodeMembersCursor,
   MEMBERS_DEFAULT_LIMIT,
@@ -22,4 +50,6 @@ export {
   parseOrganizationPatch,
   SETTINGS_MAX_BYTES,
 } from './patch';
+export { PERMISSIONS } from './permissions';
 export { organizationSelector } from './tenancy';
+export { workosRefusal } from './workos-errors';

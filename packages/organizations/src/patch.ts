@@ -4,7 +4,7 @@ import * as z from 'zod';
 /** Largest `settings` object accepted, measured as its JSON text in UTF-8. */
 export const SETTINGS_MAX_BYTES = 16 * 1024;
 
-const hostname = z
+export const hostname = z
   .string()
   .trim()
   .toLowerCase()

@@ -1,4 +1,4 @@
-import { type Database, organizationMemberships, organizations } from '@app/db';
+import { type Database, organizationMemberships, organizations, revokedSessions } from '@app/db';
 import {
   type HttpContext,
   HttpError,
@@ -15,7 +15,7 @@ import { type AuthenticationResponse, RateLimitExceededException, type WorkOS } 
 import { and, eq, isNull } from 'drizzle-orm';
 import * as z from 'zod';
 import { CHOICE_PAGE_CSP, organizationChoicePage } from './choice-page';
-import { clearCookie, PENDING_COOKIE, PKCE_COOKIE_PREFIX, SESSION_COOKIE, serializeCookie } from './cookies';
+import { clearCookie, PENDING_COOKIE, PKCE_COOKIE_PREFIX, serializeCookie } from './cookies';
 import { LOGIN_FLOW_TTL_SECONDS, openFlow, randomToken, sameToken, sealFlow } from './flow-state';
 import { decodeClaims } from './jwt';
 import { sessionOf, tenantOf } from './middleware';
@@ -320,7 +320,11 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
       email,
     });
     return html(page, {
-      headers: { 'content-security-policy': CHOICE_PAGE_CSP },
+      headers: {
+        'content-security-policy': CHOICE_PAGE_CSP,
+        // With no-referrer, Chromium sends `Origin: null` on the form post, which requireAppOrigin refuses.
+        'referrer-policy': 'same-origin',
+      },
       cookies: [flowCookie(PENDING_COOKIE, pending, SELECT_ORGANIZATION_PATH), ...extraCookies],
     });
   }
@@ -364,11 +368,30 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
     }
   }
 
+  /**
+   * Ends the session on the server before the browser is sent anywhere: WorkOS revokes it (its
+   * refresh token stops working) and the local revocation table refuses its cookie at once, on
+   * every instance, although its access token is unexpired. WorkOS unreachable still revokes
+   * locally (the session.revoked event or the logout URL end it at WorkOS later).
+   */
+  async function revoke(sessionId: string, workosUserId: string) {
+    await db.insert(revokedSessions).values({ sessionId, workosUserId }).onConflictDoNothing();
+    try {
+      await workos.userManagement.revokeSession({ sessionId });
+    } catch (error) {
+      logger?.warn('WorkOS session revoke failed; revoked locally', {
+        userId: workosUserId,
+        error: (error as Error).name,
+      });
+    }
+  }
+
   /** POST /auth/logout: works with an expired or missing session. */
   async function logout(event: HttpEvent, context: HttpContext): Promise<HttpResult> {
     const query = event.queryStringParameters ?? {};
     const returnTo = sanitizeReturnTo(query.returnTo, allowed);
-    const facts = await sessions.peek(context.cookies[SESSION_COOKIE]);
+    const facts = await sessions.peek(context.cookies[sessions.cookieName]);
+    if (facts) await revoke(facts.sessionId, facts.workosUserId);
     const absoluteReturn = /^https?:\/\//.test(returnTo) ? returnTo : undefined;
     const location = facts
       ? workos.userManagement.getLogoutUrl({

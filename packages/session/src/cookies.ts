@@ -1,5 +1,15 @@
-/** Name of the session cookie (the WorkOS sealed session). */
+/** Name of the session cookie (the WorkOS sealed session) when it is shared with subdomains. */
 export const SESSION_COOKIE = 'wos-session';
+/**
+ * Its name when it is host-only and Secure: the `__Host-` prefix makes browsers refuse it unless
+ * it is Secure, Path=/ and without Domain, so a sibling subdomain cannot plant or overwrite it.
+ */
+export const HOST_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
+
+/** The session cookie's name for these settings (see HOST_SESSION_COOKIE). */
+export function sessionCookieName(settings: CookieSettings): string {
+  return !settings.domain && settings.secure ? HOST_SESSION_COOKIE : SESSION_COOKIE;
+}
 /** Prefix of the per-login-flow PKCE verifier cookie: `wos-pkce-<nonce>`. */
 export const PKCE_COOKIE_PREFIX = 'wos-pkce-';
 /** The pending organization choice (a login WorkOS answered with organization_selection_required). */

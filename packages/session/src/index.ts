@@ -1,10 +1,12 @@
 export {
   type CookieSettings,
   clearCookie,
+  HOST_SESSION_COOKIE,
   PENDING_COOKIE,
   PKCE_COOKIE_PREFIX,
   SESSION_COOKIE,
   serializeCookie,
+  sessionCookieName,
 } from './cookies';
 export { type AccessTokenClaims, decodeClaims } from './jwt';
 export {
@@ -13,6 +15,7 @@ export {
   type RequestOrganization,
   type RequestSession,
   requireOrganization,
+  requirePermission,
   requireRole,
   requireSession,
   type SessionContext,
@@ -39,6 +42,7 @@ export {
   type Sessions,
   type SessionsOptions,
 } from './sessions';
+export { type OrganizationSnapshot, recordOrganization } from './sign-in-sync';
 export {
   type AuthenticateResult,
   makeSessionApi,

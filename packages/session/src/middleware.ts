@@ -13,7 +13,6 @@ import { ctx, type HttpContext, type HttpEvent, type HttpMiddleware, httpError }
 import type { Logger } from '@app/telemetry';
 import type { Context } from 'aws-lambda';
 import { and, eq, sql } from 'drizzle-orm';
-import { SESSION_COOKIE } from './cookies';
 import type { SessionFacts, Sessions } from './sessions';
 
 /** The signed-in caller, as requireSession puts it on the context. */
@@ -51,7 +50,7 @@ export function organizationOf(context: Context): RequestOrganization {
 }
 
 /**
- * Requires a signed-in caller. Verifies the `wos-session` cookie (refreshing it when expired or
+ * Requires a signed-in caller. Verifies the session cookie (refreshing it when expired or
  * close to it, single-flight across instances), then reads the local user and whether the session
  * was revoked in one query. Fails with:
  * - 401 UNAUTHORIZED: no cookie; session ended (refresh refused, revoked, user deactivated or unknown)
@@ -79,7 +78,7 @@ export function requireSession(options: {
   return {
     before: async (request) => {
       const context = ctx(request.context) as SessionContext;
-      const auth = await sessions.authenticate(context.cookies?.[SESSION_COOKIE]);
+      const auth = await sessions.authenticate(context.cookies?.[sessions.cookieName]);
       const [row] = await userAndRevocation.execute({
         sessionId: auth.facts.sessionId,
         workosUserId: auth.facts.workosUserId,
@@ -103,7 +102,7 @@ export function requireSession(options: {
       const response = request.response;
       if (!session?.setCookie || !response) return;
       const cookies = response.cookies ?? [];
-      if (cookies.some((c) => c.startsWith(`${SESSION_COOKIE}=`))) return;
+      if (cookies.some((c) => c.startsWith(`${sessions.cookieName}=`))) return;
       response.cookies = [...cookies, session.setCookie];
     },
   };
@@ -210,6 +209,36 @@ export function requireRole(...roles: OrganizationRole[]): HttpMiddleware {
       if (!roles.includes(membership.role)) {
         throw httpError('FORBIDDEN', `This needs the role ${roles.join(' or ')}`);
       }
+    },
+  };
+}
+
+/**
+ * Requires WorkOS RBAC permissions: the session's organization must be the request's (the access
+ * token's permissions belong to the organization it was issued for) and its permissions must
+ * include every one named. Use after requireOrganization, which has already checked that the local
+ * membership is active (so a removed member is refused at once, whatever the token still says).
+ * `allow` can admit a request without the permission (e.g. a member removing themselves).
+ * Fails with 403 FORBIDDEN.
+ */
+export function requirePermission(
+  permissions: string | string[],
+  options: {
+    allow?: (event: HttpEvent, session: RequestSession, scope: RequestOrganization) => boolean;
+  } = {},
+): HttpMiddleware {
+  const needed = Array.isArray(permissions) ? permissions : [permissions];
+  if (needed.length === 0) throw new TypeError('requirePermission needs at least one permission');
+  return {
+    before: (request) => {
+      const session = sessionOf(request.context);
+      const scope = organizationOf(request.context);
+      if (options.allow?.(request.event, session, scope)) return;
+      if (session.organizationId !== scope.organization.workosOrgId) {
+        throw httpError('FORBIDDEN', 'Switch to this organization first: your session is for another one');
+      }
+      const missing = needed.filter((p) => !session.permissions.includes(p));
+      if (missing.length > 0) throw httpError('FORBIDDEN', `This needs the permission ${missing.join(', ')}`);
     },
   };
 }

@@ -24,6 +24,7 @@ export async function loadSessionRuntime(service: string) {
     COOKIE_DOMAIN: schemas.COOKIE_DOMAIN,
     ALLOWED_REDIRECT_ORIGINS: schemas.ALLOWED_REDIRECT_ORIGINS,
     APP_ENV: schemas.APP_ENV,
+    TENANT_BASE_DOMAIN: schemas.TENANT_BASE_DOMAIN,
   });
   // Every WorkOS call (keys, refresh) ends before the function does: the budget restarts per
   // invocation (the HTTP handlers start it) from the Lambda context.
@@ -53,5 +54,17 @@ export async function loadSessionRuntime(service: string) {
     logger,
     metrics,
   });
-  return { config, sessionApi, db, sessions, logger, metrics, hsts: deployed, budget };
+  return {
+    config,
+    sessionApi,
+    db,
+    sessions,
+    logger,
+    metrics,
+    hsts: deployed,
+    // Where state-changing requests may come from (requireAppOrigin) and returnTo may point.
+    allowedRedirectOrigins: config.ALLOWED_REDIRECT_ORIGINS,
+    tenantBaseDomain: config.TENANT_BASE_DOMAIN,
+    budget,
+  };
 }

@@ -3,7 +3,7 @@ import { httpError } from '@app/http';
 import type { Logger, Metrics } from '@app/telemetry';
 import { MetricUnit } from '@app/telemetry';
 import type { User as WorkOSUser } from '@workos-inc/node';
-import { type CookieSettings, clearCookie, SESSION_COOKIE, serializeCookie } from './cookies';
+import { type CookieSettings, clearCookie, serializeCookie, sessionCookieName } from './cookies';
 import { type AccessTokenClaims, decodeClaims } from './jwt';
 import { makeRefreshLock, type SingleFlightResult, type SpendResult } from './refresh-lock';
 import { unsealData } from './seal';
@@ -92,9 +92,10 @@ export function makeSessions(options: SessionsOptions) {
   const maxAgeSeconds = options.cookie.maxAgeSeconds ?? DEFAULT_MAX_AGE;
   const cookieSettings: CookieSettings = { domain: options.cookie.domain, secure: options.cookie.secure };
 
+  const cookieName = sessionCookieName(cookieSettings);
   const sessionCookie = (sealed: string) =>
-    serializeCookie(SESSION_COOKIE, sealed, cookieSettings, { maxAgeSeconds });
-  const clearSessionCookie = () => clearCookie(SESSION_COOKIE, cookieSettings);
+    serializeCookie(cookieName, sealed, cookieSettings, { maxAgeSeconds });
+  const clearSessionCookie = () => clearCookie(cookieName, cookieSettings);
 
   const unauthorized = (message: string) =>
     httpError('UNAUTHORIZED', message, { cookies: [clearSessionCookie()] });
@@ -284,6 +285,8 @@ export function makeSessions(options: SessionsOptions) {
     switchOrganization,
     peek,
     factsOfSealed,
+    /** `wos-session`, or `__Host-wos-session` when host-only and Secure. */
+    cookieName,
     sessionCookie,
     clearSessionCookie,
     cookieSettings,

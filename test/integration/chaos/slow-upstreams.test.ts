@@ -8,7 +8,6 @@ import { signWebhook } from '@app/workos-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAuthHandler } from '../../../functions/auth/app';
 import { makeMeHandler } from '../../../functions/me/app';
-import { httpEvent, lambdaContext } from '../../support/events';
 import {
   APP_ORIGIN,
   bodyOf,
@@ -17,8 +16,9 @@ import {
   type Harness,
   REDIRECT_URI,
   startHarness,
-} from '../auth/harness';
-import { userEvent } from '../sync/events';
+} from '../../support/auth';
+import { httpEvent, lambdaContext } from '../../support/events';
+import { userEvent } from '../../support/sync-events';
 
 // A black hole: accepts TCP connections (and requests) and never answers, like a WorkOS or SQS
 // endpoint that hangs. Each handler gets a Lambda context with FUNCTION_TIMEOUT_MS left and must

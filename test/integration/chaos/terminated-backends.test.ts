@@ -9,10 +9,10 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { inArray, like } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bodyOf, type Harness, startHarness } from '../../support/auth';
 import { httpEvent, lambdaContext } from '../../support/events';
+import { at, body, orgEvent, userEvent } from '../../support/sync-events';
 import { emulatorWorkOS } from '../../support/workos';
-import { bodyOf, type Harness, startHarness } from '../auth/harness';
-import { at, body, orgEvent, userEvent } from '../sync/events';
 
 // Chaos: PostgreSQL terminates every backend of the worker and of GET /me, again and again, while
 // two worker instances drain the queue and /me serves. The process must survive, nothing may be

@@ -1,7 +1,7 @@
 import type { Emulator } from '@app/workos-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEntryEnvironment } from '../../support/auth';
 import { httpEvent, lambdaContext } from '../../support/events';
-import { startEntryEnvironment } from '../auth/harness';
 
 let emulator: Emulator;
 let stop: () => Promise<void>;

@@ -2,7 +2,14 @@ import { createDb, revokedSessions, users } from '@app/db';
 import { decodeClaims, SESSION_COOKIE, unsealData } from '@app/session';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bodyOf, COOKIE_PASSWORD, cookiePair, type Harness, setCookie, startHarness } from '../auth/harness';
+import {
+  bodyOf,
+  COOKIE_PASSWORD,
+  cookiePair,
+  type Harness,
+  setCookie,
+  startHarness,
+} from '../../support/auth';
 
 let h: Harness;
 beforeAll(async () => {
@@ -12,13 +19,15 @@ afterAll(() => h.stop());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Signs in with a short-lived access token, then waits until it has expired. */
+/** Signs in with an access token issued already expired (a minute ago), so no test waits for expiry. */
 async function expiredSession(email: string) {
-  h.emulator.setAccessTokenTtlSeconds(1);
-  const { cookie } = await h.signIn(email);
-  h.emulator.setAccessTokenTtlSeconds(300);
-  await sleep(1100);
-  return cookie as string;
+  h.emulator.setAccessTokenTtlSeconds(-60);
+  try {
+    const { cookie } = await h.signIn(email);
+    return cookie as string;
+  } finally {
+    h.emulator.setAccessTokenTtlSeconds(300);
+  }
 }
 
 const sessionIdOf = async (cookie: string) => {
@@ -305,7 +314,12 @@ describe('PATCH /me', () => {
   });
 
   it('needs a session', async () => {
-    const res = await h.main.me({ method: 'PATCH', path: '/me', body: '{"bio":"x"}' });
+    const res = await h.main.me({
+      method: 'PATCH',
+      path: '/me',
+      headers: { 'content-type': 'application/json' },
+      body: '{"bio":"x"}',
+    });
     expect(res.statusCode).toBe(401);
   });
 });

@@ -3,8 +3,8 @@ import { httpHandler, ok } from '@app/http';
 import { organizationOf, requireOrganization, requireRole, requireSession, sessionOf } from '@app/session';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bodyOf, type Harness, startHarness } from '../../support/auth';
 import { httpEvent, lambdaContext } from '../../support/events';
-import { bodyOf, type Harness, startHarness } from '../auth/harness';
 
 let h: Harness;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { organizations } from '@app/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bodyOf, cookiePair, startEntryEnvironment } from '../../support/auth';
 import { httpEvent, lambdaContext } from '../../support/events';
-import { bodyOf, cookiePair, startEntryEnvironment } from '../auth/harness';
 
 let stop: () => Promise<void>;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import { organizationMemberships, organizations, users } from '@app/db';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bodyOf } from '../auth/harness';
-import { type OrgHarness, startOrgHarness } from './harness';
+import { bodyOf } from '../../support/auth';
+import { type OrgHarness, startOrgHarness } from '../../support/organizations';
 
 let h: OrgHarness;
 const cookies: Record<string, string> = {};

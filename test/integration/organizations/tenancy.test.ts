@@ -1,9 +1,9 @@
 import { httpHandler, ok } from '@app/http';
 import { organizationOf, requireOrganization, requireSession, tenantSelector } from '@app/session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bodyOf, cookiePair } from '../../support/auth';
 import { httpEvent, lambdaContext } from '../../support/events';
-import { bodyOf, cookiePair } from '../auth/harness';
-import { API_HOST, type OrgHarness, startOrgHarness, TENANT_BASE } from './harness';
+import { API_HOST, type OrgHarness, startOrgHarness, TENANT_BASE } from '../../support/organizations';
 
 let h: OrgHarness;
 let adminCookie: string; // admin@acme.test: a member of Acme only

@@ -11,7 +11,13 @@ import type { Emulator } from '@app/workos-emulator';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { allRows, databaseState, emulatorState, type SyncStack, startSyncStack } from './harness';
+import {
+  allRows,
+  databaseState,
+  emulatorState,
+  type SyncStack,
+  startSyncStack,
+} from '../../support/reconcile';
 
 const USERS = 500;
 const ORGS = 50;

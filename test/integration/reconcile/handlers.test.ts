@@ -3,7 +3,7 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaContext } from '../../support/events';
-import { databaseState, emulatorState, type SyncStack, startSyncStack } from './harness';
+import { databaseState, emulatorState, type SyncStack, startSyncStack } from '../../support/reconcile';
 
 let s: SyncStack;
 beforeAll(async () => {

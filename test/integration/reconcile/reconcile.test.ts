@@ -4,7 +4,13 @@ import { EVENTS_CURSOR_KEY, makeReconciler, type ReconcileError } from '@app/syn
 import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { allRows, databaseState, emulatorState, type SyncStack, startSyncStack } from './harness';
+import {
+  allRows,
+  databaseState,
+  emulatorState,
+  type SyncStack,
+  startSyncStack,
+} from '../../support/reconcile';
 
 let s: SyncStack;
 beforeAll(async () => {

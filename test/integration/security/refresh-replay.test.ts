@@ -1,7 +1,7 @@
 import { sessionRefreshes } from '@app/db';
 import { unsealData } from '@app/session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bodyOf, COOKIE_PASSWORD, cookiePair, type Harness, startHarness } from '../auth/harness';
+import { bodyOf, COOKIE_PASSWORD, cookiePair, type Harness, startHarness } from '../../support/auth';
 
 // Weakness 1: a refreshed-away cookie kept working (and handed out the new session) for a day.
 let h: Harness;

@@ -15,7 +15,7 @@ import {
   rawEvent,
   sessionEvent,
   userEvent,
-} from './events';
+} from '../../support/sync-events';
 
 /**
  * The shared-transaction path applies a batch with its effects sent back to back: these batches

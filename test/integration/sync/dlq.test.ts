@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../../support/db';
 import { lambdaContext, sqsRecord } from '../../support/events';
 import { type SyncWorkerBed, startSyncWorker } from '../../support/sync';
-import { at, body, userEvent } from './events';
+import { at, body, userEvent } from '../../support/sync-events';
 
 const MAX_RECEIVE_COUNT = 5;
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../../support/db';
 import { lambdaContext, sqsEvent } from '../../support/events';
 import { type SyncWorkerBed, startSyncWorker } from '../../support/sync';
-import { at, body, rawEvent } from './events';
+import { at, body, rawEvent } from '../../support/sync-events';
 
 let t: TestDatabase;
 let worker: SyncWorker;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../../support/db';
 import { sqsEvent } from '../../support/events';
 import { type SyncWorkerBed, startSyncWorker } from '../../support/sync';
-import { at, body, userEvent } from './events';
+import { at, body, userEvent } from '../../support/sync-events';
 
 /**
  * The batch path sends its stale mark without waiting and lets it travel with the COMMIT. If that

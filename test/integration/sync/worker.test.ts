@@ -14,7 +14,7 @@ import {
   rawEvent,
   sessionEvent,
   userEvent,
-} from './events';
+} from '../../support/sync-events';
 
 let t: TestDatabase;
 let worker: SyncWorker;

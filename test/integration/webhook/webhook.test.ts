@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { httpEvent, lambdaContext } from '../../support/events';
-import { at, body, orgEvent, userEvent } from '../sync/events';
+import { at, body, orgEvent, userEvent } from '../../support/sync-events';
 
 const SECRET = 'whsec_test_secret';
 const workos = new WorkOS({ clientId: 'client_webhook_test' });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type Emulator, signWebhook, startEmulator } from '@app/workos-emulator';
 import { DomainDataState, WorkOS } from '@workos-inc/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startReceiver } from './webhook-receiver';
+import { startReceiver } from '../../support/webhook-receiver';
 
 type Fixture = {
   event: string;

@@ -30,7 +30,8 @@ const apps: Record<HttpFunction, () => { routes: readonly string[] }> = {
       redirectUri: 'https://api.example.com/auth/callback',
     }),
   me: () => makeMeHandler({ db, sessions, hsts: true }),
-  organizations: () => makeOrganizationsHandler({ db, sessions, hsts: true }),
+  organizations: () =>
+    makeOrganizationsHandler({ db, sessions, hsts: true, workos: async () => ({}) as never }),
   webhook: () => makeWebhookApp({ sqs: {} as never, queueUrl: 'q', secret: 's', workos: {} as never }),
 };
 

@@ -6,15 +6,15 @@ import { makeWebhookHandler } from '@app/sync/webhook';
 import type { Emulator } from '@app/workos-emulator';
 import { GetQueueAttributesCommand, PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import { eq } from 'drizzle-orm';
-import { routes } from '../../../infra/routes';
+import { routes } from '../../infra/routes';
 import {
   createLocalApi,
   type HttpLambda,
   startLocalQueue,
   startQueuePoller,
-} from '../../../packages/local/src/index';
-import type { TestDatabase } from '../../support/db';
-import { startSyncWorker } from '../../support/sync';
+} from '../../packages/local/src/index';
+import type { TestDatabase } from './db';
+import { startSyncWorker } from './sync';
 
 const WEBHOOK_SECRET = 'whsec_reconcile_tests';
 

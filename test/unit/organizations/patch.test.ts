@@ -1,6 +1,6 @@
 import { HttpError } from '@app/http';
 import { describe, expect, it } from 'vitest';
-import { parseOrganizationPatch, SETTINGS_MAX_BYTES } from './patch';
+import { parseOrganizationPatch, SETTINGS_MAX_BYTES } from '../../../packages/organizations/src/patch';
 
 const fieldsOf = (body: unknown) => {
   try {

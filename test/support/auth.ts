@@ -1,11 +1,11 @@
 import type { HttpResult } from '@app/http';
 import { makeSessionApi, makeSessions, SESSION_COOKIE, type SessionsOptions } from '@app/session';
 import { type EmulatorOptions, startEmulator } from '@app/workos-emulator';
-import { makeAuthHandler } from '../../../functions/auth/app';
-import { makeMeHandler } from '../../../functions/me/app';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { type HttpEventInput, httpEvent, lambdaContext } from '../../support/events';
-import { emulatorWorkOS } from '../../support/workos';
+import { makeAuthHandler } from '../../functions/auth/app';
+import { makeMeHandler } from '../../functions/me/app';
+import { createTestDatabase, type TestDatabase } from './db';
+import { type HttpEventInput, httpEvent, lambdaContext } from './events';
+import { emulatorWorkOS } from './workos';
 
 export const COOKIE_PASSWORD = 'test-cookie-password-that-is-long-enough-0123456789';
 export const REDIRECT_URI = 'http://localhost:3000/auth/callback';
@@ -107,7 +107,7 @@ export async function startHarness(
       allowedRedirectOrigins: [APP_ORIGIN],
       hsts: true,
     });
-    const meHandler = makeMeHandler({ sessions, db, hsts: true });
+    const meHandler = makeMeHandler({ sessions, db, hsts: true, allowedRedirectOrigins: [APP_ORIGIN] });
     const call =
       (
         handler: (
@@ -116,7 +116,7 @@ export async function startHarness(
         ) => Promise<HttpResult>,
       ) =>
       (input: HttpEventInput) =>
-        handler(httpEvent(input), lambdaContext());
+        handler(httpEvent(asBrowserOfTheApp(input)), lambdaContext());
     return { workos, sessions, auth: call(authHandler), me: call(meHandler) };
   }
 
@@ -152,6 +152,17 @@ export async function startHarness(
   }
 
   return { t, db: t.db, emulator, instance, main, newWorkOS, newSessionApi, startLogin, signIn, stop };
+}
+
+/**
+ * A state-changing request from the app's own page, as a browser sends it (with Origin), unless the
+ * test names its own `origin` header ('' for none).
+ */
+function asBrowserOfTheApp(input: HttpEventInput): HttpEventInput {
+  const method = (input.method ?? 'GET').toUpperCase();
+  if (method === 'GET' || Object.keys(input.headers ?? {}).some((k) => k.toLowerCase() === 'origin'))
+    return input;
+  return { ...input, headers: { origin: APP_ORIGIN, ...input.headers } };
 }
 
 /** The `name=value` part of the first Set-Cookie whose name starts with `prefix`. */

@@ -2,8 +2,8 @@ import { HttpError } from '@app/http';
 import { tenantSlugFromHost } from '@app/session';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { httpEvent } from '../../../test/support/events';
-import { organizationSelector } from './tenancy';
+import { organizationSelector } from '../../../packages/organizations/src/tenancy';
+import { httpEvent } from '../../support/events';
 
 const BASE = 'app.example.com';
 const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,20}[a-z0-9])?$/);

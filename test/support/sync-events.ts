@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import organizationUpdated from '../../fixtures/organization.updated.json';
-import domainVerified from '../../fixtures/organization_domain.verified.json';
-import membershipCreated from '../../fixtures/organization_membership.created.json';
-import sessionCreated from '../../fixtures/session.created.json';
-import userCreated from '../../fixtures/user.created.json';
+import organizationUpdated from '../fixtures/organization.updated.json';
+import domainVerified from '../fixtures/organization_domain.verified.json';
+import membershipCreated from '../fixtures/organization_membership.created.json';
+import sessionCreated from '../fixtures/session.created.json';
+import userCreated from '../fixtures/user.created.json';
 
 /** WorkOS events built from the real fixtures: a fresh event id, the type and data overrides given. */
 type Json = Record<string, unknown>;

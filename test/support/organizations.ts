@@ -1,12 +1,12 @@
 import type { HttpResult } from '@app/http';
 import { makeSyncWorker } from '@app/sync';
 import type { EmulatorOptions } from '@app/workos-emulator';
-import { makeAuthHandler } from '../../../functions/auth/app';
-import { makeOrganizationsHandler } from '../../../functions/organizations/app';
-import { routes } from '../../../infra/routes';
-import { makeRouter } from '../../../packages/local/src/router';
-import { httpEvent, lambdaContext, sqsEvent } from '../../support/events';
-import { REDIRECT_URI, startHarness } from '../auth/harness';
+import { makeAuthHandler } from '../../functions/auth/app';
+import { makeOrganizationsHandler } from '../../functions/organizations/app';
+import { routes } from '../../infra/routes';
+import { makeRouter } from '../../packages/local/src/router';
+import { REDIRECT_URI, startHarness } from './auth';
+import { httpEvent, lambdaContext, sqsEvent } from './events';
 
 export const TENANT_BASE = 'app.example.com';
 export const API_HOST = 'auth.example.com';
@@ -51,16 +51,22 @@ export type Request = {
  * API Gateway would. Everything the emulator recorded reaches the database through the real sync
  * worker (as webhooks would deliver it).
  */
-export async function startOrgHarness() {
-  const h = await startHarness({ emulator: { seed: orgSeed } });
-  const deps = { sessions: h.main.sessions, db: h.db, hsts: true, tenantBaseDomain: TENANT_BASE };
+export async function startOrgHarness(options: { seed?: EmulatorOptions['seed'] } = {}) {
+  const h = await startHarness({ emulator: { seed: options.seed ?? orgSeed } });
+  const deps = {
+    sessions: h.main.sessions,
+    db: h.db,
+    hsts: true,
+    tenantBaseDomain: TENANT_BASE,
+    allowedRedirectOrigins: ['https://app.example.com'],
+    workos: async () => h.main.workos,
+  };
   const organizations = makeOrganizationsHandler(deps);
   const auth = makeAuthHandler({
     ...deps,
     workos: h.main.workos,
     clientId: h.emulator.clientId,
     redirectUri: REDIRECT_URI,
-    allowedRedirectOrigins: ['https://app.example.com'],
   });
   const worker = makeSyncWorker({ db: h.db, workos: h.main.workos });
   const route = makeRouter(routes);
@@ -82,12 +88,15 @@ export async function startOrgHarness() {
     const handler =
       match.route.fn === 'organizations' ? organizations : match.route.fn === 'auth' ? auth : undefined;
     if (!handler) throw new Error(`${match.route.fn} is not served by this harness`);
+    // A state-changing request comes from a page of the host it is sent to, as a browser would.
+    const origin: Record<string, string> =
+      method === 'GET' ? {} : { origin: `https://${request.host ?? API_HOST}` };
     const event = httpEvent({
       method,
       path,
       routeKey: match.routeKey,
       pathParameters: match.pathParameters,
-      headers: { host: request.host ?? API_HOST, ...request.headers },
+      headers: { host: request.host ?? API_HOST, ...origin, ...request.headers },
       cookies: request.cookie ? [request.cookie] : [],
       ...(request.query ? { query: new URLSearchParams(request.query).toString() } : {}),
       ...(request.body === undefined
@@ -96,6 +105,7 @@ export async function startOrgHarness() {
             body: typeof request.body === 'string' ? request.body : JSON.stringify(request.body),
             headers: {
               host: request.host ?? API_HOST,
+              ...origin,
               'content-type': 'application/json',
               ...request.headers,
             },

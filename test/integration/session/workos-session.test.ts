@@ -3,14 +3,14 @@ import { workosBaseUrl } from '@app/config/workos-settings';
 import { type Emulator, startEmulator } from '@app/workos-emulator';
 import type { WorkOS } from '@workos-inc/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeClaims } from './jwt';
-import { sealData, unsealData } from './seal';
+import { decodeClaims } from '../../../packages/session/src/jwt';
+import { sealData, unsealData } from '../../../packages/session/src/seal';
 import {
   makeSessionApi,
   type SealedSession,
   SessionApiError,
   type SessionApiOptions,
-} from './workos-session';
+} from '../../../packages/session/src/workos-session';
 
 const PASSWORD = 'workos-session-test-password-0123456789abcdef';
 const REDIRECT_URI = 'http://localhost:3000/auth/callback';

@@ -1,7 +1,11 @@
 import { HttpError } from '@app/http';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeMembersCursor, encodeMembersCursor, parseMembersQuery } from './members-query';
+import {
+  decodeMembersCursor,
+  encodeMembersCursor,
+  parseMembersQuery,
+} from '../../../packages/organizations/src/members-query';
 
 describe('members cursor', () => {
   it('round-trips any (email, membership id)', () => {

@@ -1,0 +1,414 @@
+import {
+  type Database,
+  type Executor,
+  type Invitation,
+  invitations,
+  type Membership,
+  type Organization,
+  organizationMemberships,
+  organizations,
+  tombstoneMembership,
+  upsertInvitation,
+  users,
+} from '@app/db';
+import { httpError } from '@app/http';
+import { type OrganizationSnapshot, type RequestSession, recordOrganization } from '@app/session';
+import type { Logger } from '@app/telemetry';
+import type { OrganizationMembership, WorkOS, Invitation as WorkOSInvitation } from '@workos-inc/node';
+import { and, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import type {
+  ChangeRoleBody,
+  CreateOrganizationBody,
+  InvitationView,
+  InviteBody,
+  RoleView,
+} from './management-schemas';
+import type { OrganizationSummary } from './organizations';
+import { workosRefusal } from './workos-errors';
+
+/** The WorkOS calls organization management makes (the real SDK client satisfies it). */
+export type ManagementWorkOS = {
+  organizations: Pick<WorkOS['organizations'], 'createOrganization' | 'deleteOrganization'>;
+  userManagement: Pick<
+    WorkOS['userManagement'],
+    | 'createOrganizationMembership'
+    | 'updateOrganizationMembership'
+    | 'deleteOrganizationMembership'
+    | 'sendInvitation'
+    | 'getInvitation'
+    | 'revokeInvitation'
+    | 'resendInvitation'
+  >;
+  authorization: Pick<WorkOS['authorization'], 'listOrganizationRoles'>;
+};
+
+/** The role a creator gets in a new organization, and the slugs that count as "an admin". */
+export const CREATOR_ROLE_SLUG = 'admin';
+const ADMIN_ROLES = ['ADMIN', 'OWNER'] as const;
+
+/** The organization a management request is scoped to, as requireOrganization resolved it. */
+export type Scope = { organization: Organization; membership: Membership };
+
+// ---- mirror writes: one per operation, each taking the transaction it runs in --------------------
+
+/** A new organization and its creator's membership, from WorkOS's answers. */
+export async function mirrorCreatedOrganization(
+  tx: Executor,
+  creatorUserId: string,
+  snapshot: Pick<OrganizationSnapshot, 'organization' | 'membership'>,
+): Promise<void> {
+  const { organization, membership } = snapshot;
+  if (!organization || !membership) throw new Error('mirrorCreatedOrganization needs both WorkOS objects');
+  await recordOrganization(tx, creatorUserId, organization.id, {
+    organization,
+    membership,
+    roleSlug: membership.role?.slug,
+    roleSlugs: [],
+  });
+}
+
+/** An invitation as WorkOS answered a send, revoke or resend (its token is not kept). */
+export async function mirrorInvitation(
+  tx: Executor,
+  invitation: WorkOSInvitation,
+): Promise<Invitation | undefined> {
+  return upsertInvitation(tx, {
+    workosInvitationId: invitation.id,
+    workosOrgId: invitation.organizationId ?? null,
+    email: invitation.email,
+    state: invitation.state,
+    roleSlug: (invitation as { roleSlug?: string | null }).roleSlug ?? null,
+    inviterWorkosUserId: invitation.inviterUserId ?? null,
+    acceptedWorkosUserId: invitation.acceptedUserId ?? null,
+    expiresAt: invitation.expiresAt,
+    acceptedAt: invitation.acceptedAt ?? null,
+    revokedAt: invitation.revokedAt ?? null,
+    createdAt: invitation.createdAt,
+    updatedAt: invitation.updatedAt,
+  });
+}
+
+/** A membership whose role WorkOS changed. */
+export async function mirrorRoleChange(
+  tx: Executor,
+  memberUserId: string,
+  membership: OrganizationMembership,
+): Promise<void> {
+  await recordOrganization(tx, memberUserId, membership.organizationId, {
+    organization: undefined,
+    membership,
+    roleSlug: membership.role?.slug,
+    roleSlugs: [],
+  });
+}
+
+/**
+ * A membership WorkOS deleted: tombstoned at its last known WorkOS state, so the
+ * organization_membership.deleted event that follows finds nothing left to do.
+ */
+export async function mirrorRemoval(tx: Executor, membership: Membership): Promise<void> {
+  if (!membership.workosMembershipId) throw new Error('mirrorRemoval needs the WorkOS membership id');
+  await tombstoneMembership(tx, {
+    workosMembershipId: membership.workosMembershipId,
+    userId: membership.userId,
+    organizationId: membership.organizationId,
+    status: membership.status,
+    roleSlug: membership.roleSlug,
+    roleSlugs: membership.roleSlugs,
+    updatedAt: membership.workosUpdatedAt ?? new Date(0),
+  });
+}
+
+// ---- views ---------------------------------------------------------------------------------------
+
+const iso = (value: Date | null) => (value ? value.toISOString() : null);
+
+/** An invitation row as the API shows it; a pending one past its expiry reads as expired. */
+export function invitationView(row: Invitation, now = new Date()): InvitationView {
+  const expired = row.state === 'pending' && row.expiresAt.getTime() <= now.getTime();
+  return {
+    id: row.workosInvitationId,
+    email: row.email,
+    state: expired ? 'expired' : (row.state as InvitationView['state']),
+    roleSlug: row.roleSlug,
+    expiresAt: row.expiresAt.toISOString(),
+    acceptedAt: iso(row.acceptedAt),
+    revokedAt: iso(row.revokedAt),
+    createdAt: row.workosCreatedAt.toISOString(),
+  };
+}
+
+/**
+ * Organization management through WorkOS. Each change calls WorkOS first; only its answer is
+ * written to the local mirror (through the sync worker's own upserts), so the app sees the change
+ * at once and the webhook that follows is a no-op. A WorkOS refusal changes nothing locally.
+ * Membership and permission checks are the callers' (requireOrganization / requirePermission).
+ */
+export function makeManagement(deps: {
+  db: Database;
+  workos: () => Promise<ManagementWorkOS>;
+  logger?: Logger;
+}) {
+  const { db, logger } = deps;
+  const call = async <T>(what: string, fn: (workos: ManagementWorkOS) => Promise<T>): Promise<T> => {
+    const workos = await deps.workos();
+    try {
+      return await fn(workos);
+    } catch (error) {
+      const refusal = workosRefusal(error, what);
+      logger?.warn('workos refused a management call', { what, status: refusal.status, code: refusal.code });
+      throw refusal;
+    }
+  };
+
+  /** POST /organizations: WorkOS creates it, the creator becomes its admin. */
+  async function createOrganization(
+    session: RequestSession,
+    body: CreateOrganizationBody,
+  ): Promise<OrganizationSummary> {
+    const organization = await call('Organization', (w) =>
+      w.organizations.createOrganization({
+        name: body.name,
+        // Pending: a domain is only trusted once verified in WorkOS.
+        ...(body.domains?.length
+          ? { domainData: body.domains.map((domain) => ({ domain, state: 'pending' as never })) }
+          : {}),
+      }),
+    );
+    let membership: OrganizationMembership;
+    try {
+      membership = await call('Organization', (w) =>
+        w.userManagement.createOrganizationMembership({
+          organizationId: organization.id,
+          userId: session.workosUserId,
+          roleSlug: CREATOR_ROLE_SLUG,
+        }),
+      );
+    } catch (error) {
+      // Without its admin the organization would be orphaned in WorkOS: take it back.
+      await deps
+        .workos()
+        .then((w) => w.organizations.deleteOrganization(organization.id))
+        .catch((cleanup: unknown) =>
+          logger?.error('orphan organization left in WorkOS', {
+            organizationId: organization.id,
+            error: cleanup,
+          }),
+        );
+      throw error;
+    }
+    await db.transaction((tx) =>
+      mirrorCreatedOrganization(tx, session.user.id, { organization, membership }),
+    );
+    const [row] = await db
+      .select({ organization: organizations, membership: organizationMemberships })
+      .from(organizations)
+      .innerJoin(organizationMemberships, eq(organizationMemberships.organizationId, organizations.id))
+      .where(
+        and(
+          eq(organizations.workosOrgId, organization.id),
+          eq(organizationMemberships.userId, session.user.id),
+        ),
+      );
+    if (!row) throw new Error('created organization missing from the mirror');
+    logger?.info('organization created', { organizationId: organization.id });
+    return {
+      id: row.organization.workosOrgId,
+      slug: row.organization.slug,
+      name: row.organization.name,
+      logoUrl: row.organization.logoUrl,
+      domain: row.organization.domain,
+      role: row.membership.role,
+      roleSlug: row.membership.roleSlug,
+    };
+  }
+
+  /** GET /organizations/{slug}/invitations: from the mirror, newest first. */
+  async function listInvitations(scope: Scope): Promise<InvitationView[]> {
+    const rows = await db
+      .select()
+      .from(invitations)
+      .where(eq(invitations.workosOrgId, scope.organization.workosOrgId))
+      .orderBy(desc(invitations.workosCreatedAt))
+      .limit(200);
+    const now = new Date();
+    return rows.map((row) => invitationView(row, now));
+  }
+
+  /** POST /organizations/{slug}/invitations */
+  async function invite(scope: Scope, session: RequestSession, body: InviteBody): Promise<InvitationView> {
+    const invitation = await call('Organization', (w) =>
+      w.userManagement.sendInvitation({
+        email: body.email,
+        organizationId: scope.organization.workosOrgId,
+        inviterUserId: session.workosUserId,
+        ...(body.roleSlug ? { roleSlug: body.roleSlug } : {}),
+      }),
+    );
+    return storedInvitation(invitation);
+  }
+
+  /** The invitation, if it belongs to this organization (404 otherwise, as if it did not exist). */
+  async function invitationOf(scope: Scope, invitationId: string): Promise<WorkOSInvitation> {
+    const invitation = await call('Invitation', (w) => w.userManagement.getInvitation(invitationId));
+    if (invitation.organizationId !== scope.organization.workosOrgId) {
+      throw httpError('NOT_FOUND', 'Invitation not found');
+    }
+    return invitation;
+  }
+
+  async function storedInvitation(invitation: WorkOSInvitation): Promise<InvitationView> {
+    await db.transaction((tx) => mirrorInvitation(tx, invitation));
+    const [row] = await db
+      .select()
+      .from(invitations)
+      .where(eq(invitations.workosInvitationId, invitation.id));
+    if (!row) throw new Error('invitation missing from the mirror');
+    return invitationView(row);
+  }
+
+  /** DELETE /organizations/{slug}/invitations/{id} */
+  async function revokeInvitation(scope: Scope, invitationId: string): Promise<InvitationView> {
+    await invitationOf(scope, invitationId);
+    const revoked = await call('Invitation', (w) => w.userManagement.revokeInvitation(invitationId));
+    return storedInvitation(revoked);
+  }
+
+  /** POST /organizations/{slug}/invitations/{id}/resend */
+  async function resendInvitation(scope: Scope, invitationId: string): Promise<InvitationView> {
+    await invitationOf(scope, invitationId);
+    const resent = await call('Invitation', (w) => w.userManagement.resendInvitation(invitationId));
+    return storedInvitation(resent);
+  }
+
+  /** GET /organizations/{slug}/roles: the roles WorkOS defines for the organization. */
+  async function listRoles(scope: Scope): Promise<RoleView[]> {
+    const roles = await call('Organization', (w) =>
+      w.authorization.listOrganizationRoles(scope.organization.workosOrgId),
+    );
+    return roles.data.map((role) => ({
+      slug: role.slug,
+      name: role.name,
+      description: role.description ?? null,
+      permissions: role.permissions ?? [],
+    }));
+  }
+
+  /**
+   * Runs a change to one member under a lock on the organization's row, so two concurrent changes
+   * cannot each leave "another admin" that the other one is removing. The lock is held across the
+   * WorkOS call (bounded by the SDK timeout) so the check and the change stay one step; a WorkOS
+   * refusal rolls everything back.
+   */
+  async function withMember<T>(
+    scope: Scope,
+    workosUserId: string,
+    change: (
+      tx: Executor,
+      target: { membership: Membership; user: typeof users.$inferSelect },
+      adminsLeft: number,
+    ) => Promise<T>,
+  ): Promise<T> {
+    return db.transaction(async (tx) => {
+      await tx.execute(
+        sql`SELECT 1 FROM ${organizations} WHERE ${organizations.id} = ${scope.organization.id} FOR UPDATE`,
+      );
+      const [target] = await tx
+        .select({ membership: organizationMemberships, user: users })
+        .from(organizationMemberships)
+        .innerJoin(users, eq(users.id, organizationMemberships.userId))
+        .where(
+          and(
+            eq(organizationMemberships.organizationId, scope.organization.id),
+            eq(users.workosId, workosUserId),
+            isNull(organizationMemberships.deletedAt),
+          ),
+        );
+      if (!target?.membership.workosMembershipId) throw httpError('NOT_FOUND', 'Member not found');
+      const [others] = await tx
+        .select({ count: sql<number>`count(*)::int` })
+        .from(organizationMemberships)
+        .where(
+          and(
+            eq(organizationMemberships.organizationId, scope.organization.id),
+            ne(organizationMemberships.id, target.membership.id),
+            inArray(organizationMemberships.role, [...ADMIN_ROLES]),
+            eq(organizationMemberships.status, 'active'),
+            isNull(organizationMemberships.deletedAt),
+          ),
+        );
+      return change(tx, target, others?.count ?? 0);
+    });
+  }
+
+  const isAdmin = (m: Membership) =>
+    m.status === 'active' && (ADMIN_ROLES as readonly string[]).includes(m.role);
+
+  /** PATCH /organizations/{slug}/members/{userId} */
+  async function changeRole(scope: Scope, workosUserId: string, body: ChangeRoleBody) {
+    return withMember(scope, workosUserId, async (tx, target, adminsLeft) => {
+      const staysAdmin = ['admin', 'owner'].includes(body.roleSlug.toLowerCase());
+      if (isAdmin(target.membership) && !staysAdmin && adminsLeft === 0) {
+        throw httpError('LAST_ADMIN', 'The organization needs at least one other admin first');
+      }
+      const updated = await call('Member', (w) =>
+        w.userManagement.updateOrganizationMembership(target.membership.workosMembershipId as string, {
+          roleSlug: body.roleSlug,
+        }),
+      );
+      await mirrorRoleChange(tx, target.user.id, updated);
+      const [row] = await tx
+        .select()
+        .from(organizationMemberships)
+        .where(eq(organizationMemberships.id, target.membership.id));
+      logger?.info('member role changed', {
+        organizationId: scope.organization.workosOrgId,
+        memberId: workosUserId,
+      });
+      const m = row ?? target.membership;
+      return {
+        userId: target.user.workosId,
+        email: target.user.email,
+        firstName: target.user.firstName,
+        lastName: target.user.lastName,
+        role: m.role,
+        roleSlug: m.roleSlug,
+        status: m.status,
+      };
+    });
+  }
+
+  /** DELETE /organizations/{slug}/members/{userId}: removal, or leaving when it is the caller. */
+  async function removeMember(
+    scope: Scope,
+    workosUserId: string,
+  ): Promise<{ userId: string; removed: true }> {
+    return withMember(scope, workosUserId, async (tx, target, adminsLeft) => {
+      if (isAdmin(target.membership) && adminsLeft === 0) {
+        throw httpError('LAST_ADMIN', 'The organization needs at least one other admin first');
+      }
+      await call('Member', (w) =>
+        w.userManagement.deleteOrganizationMembership(target.membership.workosMembershipId as string),
+      );
+      await mirrorRemoval(tx, target.membership);
+      logger?.info('member removed', {
+        organizationId: scope.organization.workosOrgId,
+        memberId: workosUserId,
+      });
+      return { userId: target.user.workosId, removed: true as const };
+    });
+  }
+
+  return {
+    createOrganization,
+    listInvitations,
+    invite,
+    revokeInvitation,
+    resendInvitation,
+    listRoles,
+    changeRole,
+    removeMember,
+  };
+}
+
+export type Management = ReturnType<typeof makeManagement>;
