@@ -121,7 +121,7 @@ describe('configuration reaches functions by ARN, never as secret values', () =>
         .flatMap((s) => [s.Resource].flat());
     expect(reads(fns.auth)).toEqual([databaseSecretRef, workosSecretRef]);
     expect(reads(fns.webhook)).toEqual([workosSecretRef]);
-    expect(reads(stack.migrations.function)).toEqual([masterSecretRef, databaseSecretRef]);
+    expect(reads(stack.migrations.function)).toEqual([databaseSecretRef, masterSecretRef]);
   });
 });
 
