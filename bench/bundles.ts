@@ -3,7 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { bundlingOptions, repoRoot } from '../infra/node-function';
+import { bundlingOptions, externalModulesFor, repoRoot, SDK_BUNDLED_ENTRIES } from '../infra/node-function';
 import { routes } from '../infra/routes';
 import { median, round } from './stats';
 
@@ -19,6 +19,11 @@ export type BundleResult = {
   coldImportMs: number | null;
   coldProcessMs: number | null;
   runs: number;
+  /**
+   * Set on the way that does not ship, measured in the same rounds to decide which ships: `sdk-runtime`
+   * (AWS SDK clients loaded from the runtime) for a function that bundles them (SDK_BUNDLED_ENTRIES).
+   */
+  variant?: 'sdk-runtime';
   error?: string;
 };
 
@@ -36,12 +41,13 @@ export function functionNames(): string[] {
  * Builds one function the way `cdk synth` does (the house esbuild settings from
  * infra/node-function.ts, esbuild's JS API instead of its CLI) into `<outDir>/<fn>/index.mjs`.
  */
-export async function buildFunction(fn: string, outDir: string) {
+export async function buildFunction(fn: string, outDir: string, options: { sdkFromRuntime?: boolean } = {}) {
   const o = bundlingOptions;
-  const outfile = path.join(outDir, fn, 'index.mjs');
+  const entry = `functions/${fn}/handler.ts`;
+  const outfile = path.join(outDir, options.sdkFromRuntime ? `${fn}+runtime-sdk` : fn, 'index.mjs');
   const result = await build({
     absWorkingDir: repoRoot,
-    entryPoints: [path.join(repoRoot, 'functions', fn, 'handler.ts')],
+    entryPoints: [path.join(repoRoot, entry)],
     bundle: true,
     platform: 'node',
     format: o.format,
@@ -50,7 +56,7 @@ export async function buildFunction(fn: string, outDir: string) {
     minify: o.minify,
     sourcemap: o.sourceMap,
     sourcesContent: o.sourcesContent,
-    external: o.externalModules,
+    external: options.sdkFromRuntime ? o.externalModules : externalModulesFor(entry),
     banner: { js: o.banner },
     mainFields: o.mainFields,
     logLevel: o.logLevel,
@@ -158,6 +164,21 @@ export async function measureBundles(options: {
       result.largest = largestInputs(metafile);
       result.runtimeSdk = runtimeImports(metafile);
       built.push({ fn, outfile, result });
+      if (SDK_BUNDLED_ENTRIES.has(`functions/${fn}/handler.ts`)) {
+        const other = await buildFunction(fn, options.outDir, { sdkFromRuntime: true });
+        built.push({
+          fn: `${fn}+runtime-sdk`,
+          outfile: other.outfile,
+          result: {
+            ...result,
+            fn: `${fn} (AWS SDK from the runtime, not shipped)`,
+            kb: round(other.bytes / 1024, 1),
+            largest: largestInputs(other.metafile),
+            runtimeSdk: runtimeImports(other.metafile),
+            variant: 'sdk-runtime',
+          },
+        });
+      }
     } catch (error) {
       result.error = `build failed: ${(error as Error).message.split('\n')[0]}`;
       built.push({ fn, outfile: '', result });
@@ -177,7 +198,7 @@ export async function measureBundles(options: {
     }
   }
   if (options.profileDir) {
-    for (const b of built.filter((x) => x.result.http && !x.result.error)) {
+    for (const b of built.filter((x) => x.result.http && !x.result.error && !x.result.variant)) {
       coldImport(b.outfile, env, [
         '--cpu-prof',
         `--cpu-prof-dir=${path.join(options.profileDir, `cold-${b.fn}`)}`,

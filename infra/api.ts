@@ -38,6 +38,8 @@ export class Api extends Construct {
   readonly accessLogs: LogGroup;
   /** https://... without a trailing slash: the custom domain when set, else the execute-api URL. */
   readonly baseUrl: string;
+  /** Regional API Gateway domain of the API custom domain, when there is one (the edge's origin). */
+  apiDomainTarget: string | undefined;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -136,6 +138,7 @@ export class Api extends Construct {
     if (settings.tenantBaseDomain) domains.push(['TenantDomain', `*.${settings.tenantBaseDomain}`]);
     for (const [id, name] of domains) {
       const domain = new DomainName(this, id, { domainName: name, certificate });
+      if (id === 'ApiDomain') this.apiDomainTarget = domain.regionalDomainName;
       new ApiMapping(this, `${id}Mapping`, { api: this.httpApi, domainName: domain, stage: this.stage });
       new CfnOutput(Stack.of(this), `${id}Target`, {
         description: `DNS: point ${name} (CNAME or alias) at this regional API Gateway domain`,

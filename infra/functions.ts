@@ -61,6 +61,7 @@ export class AppFunctions extends Construct {
   readonly auth: AppFunction;
   readonly me: AppFunction;
   readonly organizations: AppFunction;
+  readonly notifications: AppFunction;
   readonly webhook: AppFunction;
   readonly syncWorker: AppFunction;
   readonly reconcile: AppFunction;
@@ -81,6 +82,7 @@ export class AppFunctions extends Construct {
     );
     this.me = this.make('me', 'GET/PATCH /me and /health', session);
     this.organizations = this.make('organizations', 'Organization API: list, read, update, members', session);
+    this.notifications = this.make('notifications', "The signed-in user's in-app notifications", session);
     this.webhook = this.make('webhook', 'Verifies WorkOS webhooks and enqueues them (no VPC, no database)', {
       workos: true,
       send: true,
@@ -126,10 +128,17 @@ export class AppFunctions extends Construct {
 
   /** The HTTP functions by the names infra/routes.ts uses. */
   get http(): Record<HttpFunction, AppFunction> {
-    return { auth: this.auth, me: this.me, organizations: this.organizations, webhook: this.webhook };
+    return {
+      auth: this.auth,
+      me: this.me,
+      organizations: this.organizations,
+      notifications: this.notifications,
+      webhook: this.webhook,
+    };
   }
 
-  private make(
+  /** A function with exactly what `needs` says (other infra files add theirs through it). */
+  make(
     name: string,
     description: string,
     needs: Needs,

@@ -32,22 +32,29 @@ const routeAuthentication: Record<string, string> = {
     'is authenticated by the session cookie and authorized (ADMIN or OWNER membership) in the function',
   'GET /organizations/{slug}/members':
     'is authenticated by the session cookie and authorized by the local membership in the function',
+  'GET /notifications':
+    'is authenticated by the sealed WorkOS session cookie, verified in the function; it lists only that user’s rows',
+  'POST /notifications/{id}/read':
+    'is authenticated by the sealed WorkOS session cookie, verified in the function; it changes only that user’s rows',
+  'POST /notifications/read-all':
+    'is authenticated by the sealed WorkOS session cookie, verified in the function; it changes only that user’s rows',
   'POST /organizations':
-    'is authenticated by the session cookie; the function creates the organization in WorkOS with the caller as its admin',
+    'is authenticated by the sealed WorkOS session cookie, verified in the function; the app-origin guard refuses cross-site posts',
   'PATCH /organizations/{slug}/members/{userId}':
-    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write) and the local membership in the function',
+    'is authenticated by the session cookie and authorized by the active membership and the WorkOS permission members:write in the function',
   'DELETE /organizations/{slug}/members/{userId}':
-    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write), or is the caller leaving, in the function',
+    'is authenticated by the session cookie and authorized by the active membership and members:write (or the member themselves) in the function',
   'GET /organizations/{slug}/invitations':
-    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write) in the function',
+    'is authenticated by the session cookie and authorized by the active membership and members:write in the function',
   'POST /organizations/{slug}/invitations':
-    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write) in the function',
+    'is authenticated by the session cookie and authorized by the active membership and members:write in the function',
   'DELETE /organizations/{slug}/invitations/{id}':
-    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write) in the function',
+    'is authenticated by the session cookie and authorized by the active membership and members:write in the function',
   'POST /organizations/{slug}/invitations/{id}/resend':
-    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members write) in the function',
+    'is authenticated by the session cookie and authorized by the active membership and members:write in the function',
   'GET /organizations/{slug}/roles':
-    'is authenticated by the session cookie and authorized by the WorkOS permission of the session (members read) in the function',
+    'is authenticated by the session cookie and authorized by the active membership and members:read in the function',
+  'GET /openapi.json': 'is the public API description (no data), so it is public by design',
 };
 
 /** The reason for a route, failing synth when a new route in infra/routes.ts has none yet. */
@@ -76,11 +83,13 @@ export function acknowledgeFindings(stack: AuthStack, settings: Settings): Ackno
     functions.auth,
     functions.me,
     functions.organizations,
+    functions.notifications,
     functions.webhook,
     functions.syncWorker,
     functions.reconcile,
     functions.backfill,
     migrations.function,
+    stack.notifications.notifier,
   ];
 
   for (const fn of lambdas) {
@@ -151,6 +160,26 @@ export function acknowledgeFindings(stack: AuthStack, settings: Settings): Ackno
       'RDS3',
       `Stage "${settings.stage}" runs single-AZ to save cost (dbMultiAz=false); production stages default to Multi-AZ.`,
     );
+  }
+  if (stack.edge) {
+    const distribution = stack.edge.distribution;
+    ack(
+      distribution,
+      'CFR1',
+      'The API serves sign-in for users wherever they are; abuse is handled by the WAF rules (IP reputation, per-IP rate limits), not by country.',
+    );
+    ack(
+      distribution,
+      'CFR3',
+      'Requests are already logged per request by the API Gateway access logs behind the distribution, and WAF keeps sampled requests per rule; CloudFront standard logs would need an extra S3 bucket for the same facts.',
+    );
+    if (!settings.apiDomainName) {
+      ack(
+        distribution,
+        'CFR4',
+        'Without a custom domain the distribution uses the default *.cloudfront.net certificate, whose minimum TLS version CloudFront fixes; with apiDomainName it is TLSv1.2_2021.',
+      );
+    }
   }
   if (!settings.deletionProtection) {
     ack(

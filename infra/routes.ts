@@ -4,7 +4,7 @@
  * so what runs locally is what API Gateway routes in AWS, and a route without a handler (or a handler
  * without a route) fails typechecking, the cold start and test/unit/http/routes.test.ts.
  */
-export type HttpFunction = 'auth' | 'me' | 'webhook' | 'organizations';
+export type HttpFunction = 'auth' | 'me' | 'webhook' | 'organizations' | 'notifications';
 
 export type Route = {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -35,6 +35,10 @@ export const routes = [
   { method: 'DELETE', path: '/organizations/{slug}/invitations/{id}', fn: 'organizations' },
   { method: 'POST', path: '/organizations/{slug}/invitations/{id}/resend', fn: 'organizations' },
   { method: 'GET', path: '/organizations/{slug}/roles', fn: 'organizations' },
+  { method: 'GET', path: '/openapi.json', fn: 'organizations' },
+  { method: 'GET', path: '/notifications', fn: 'notifications' },
+  { method: 'POST', path: '/notifications/{id}/read', fn: 'notifications' },
+  { method: 'POST', path: '/notifications/read-all', fn: 'notifications' },
 ] as const satisfies readonly Route[];
 
 /** `GET /organizations/{slug}` — the routeKey API Gateway puts in the event. */

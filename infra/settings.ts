@@ -55,6 +55,23 @@ export const settingsSchema = z
       z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/),
     ),
     /** RDS instance class without the `db.` prefix, e.g. `t4g.micro`, `m7g.large`. */
+    /**
+     * CloudFront + AWS WAF in front of the API (infra/edge.ts): managed rules and per-IP rate limits.
+     * The web ACL must be in us-east-1: deploy there, or give edgeWebAclArn.
+     */
+    edge: bool,
+    /** Per client IP, requests to /auth/* per 5 minutes before WAF blocks it. */
+    edgeAuthRateLimit: int(10, 2_000_000_000),
+    /** Per client IP, requests to /webhooks/* per 5 minutes (WorkOS delivers from a few IPs). */
+    edgeWebhookRateLimit: int(10, 2_000_000_000),
+    /** A CLOUDFRONT-scope WAF web ACL made in us-east-1, for stacks deployed elsewhere. */
+    edgeWebAclArn: optionalString(
+      z.string().regex(/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+$/),
+    ),
+    /** ACM certificate in us-east-1 for the custom domains on CloudFront. Default certificateArn. */
+    edgeCertificateArn: optionalString(
+      z.string().regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/.+$/),
+    ),
     dbInstanceClass: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'must look like t4g.micro'),
     dbMultiAz: bool,
     dbAllocatedStorageGiB: int(20, 65536),
@@ -74,6 +91,10 @@ export const settingsSchema = z
     /** HTTP API stage throttling (requests per second, steady and burst). */
     apiRateLimit: int(1, 10000),
     apiBurstLimit: int(1, 5000),
+    /** Sender of notification emails (an address of sesIdentity); unset: no email, in-app only. */
+    notificationsFrom: optionalString(z.email()),
+    /** SES identity to verify and send from: a domain (`example.com`) or an address; default notificationsFrom. */
+    sesIdentity: optionalString(z.union([z.email(), hostname])),
     /** Each /auth/* route's own throttle (a sign-in flood cannot starve the rest of the API). */
     authRateLimit: int(1, 10000),
     authBurstLimit: int(1, 5000),
@@ -120,6 +141,22 @@ export const settingsSchema = z
         });
       }
     }
+    if (s.notificationsFrom && s.sesIdentity && !s.sesIdentity.includes('@')) {
+      const domain = s.notificationsFrom.split('@')[1]?.toLowerCase() ?? '';
+      if (!isWithin(domain, s.sesIdentity)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['notificationsFrom'],
+          message: 'must be an address of sesIdentity',
+        });
+      }
+    } else if (s.notificationsFrom && s.sesIdentity && s.sesIdentity !== s.notificationsFrom) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['notificationsFrom'],
+        message: 'must be the sesIdentity address',
+      });
+    }
     if (s.dbMaxAllocatedStorageGiB < s.dbAllocatedStorageGiB) {
       ctx.addIssue({
         code: 'custom',
@@ -150,6 +187,8 @@ const common = {
   dbMaxAllocatedStorageGiB: 100,
   logLevel: 'INFO',
   workerMaxConcurrency: 5,
+  edgeAuthRateLimit: 300,
+  edgeWebhookRateLimit: 3000,
   dbProxyMaxConnectionsPercent: 90,
 };
 
@@ -157,6 +196,7 @@ export const defaults = {
   development: {
     ...common,
     production: false,
+    edge: false,
     dbInstanceClass: 't4g.micro',
     dbMultiAz: false,
     dbBackupRetentionDays: 3,
@@ -179,6 +219,7 @@ export const defaults = {
   production: {
     ...common,
     production: true,
+    edge: true,
     dbInstanceClass: 't4g.medium',
     dbMultiAz: true,
     dbBackupRetentionDays: 14,

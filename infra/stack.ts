@@ -5,10 +5,12 @@ import type { Construct } from 'constructs';
 import { Alarms } from './alarms';
 import { Api } from './api';
 import { Database, removalPolicyOf } from './database';
+import { Edge } from './edge';
 import { AppFunctions, metricsNamespace, WORKER_BATCHING_WINDOW, WORKER_TIMEOUT } from './functions';
 import { Migrations } from './migrations';
 import { acknowledgeFindings } from './nag';
 import { Network } from './network';
+import { Notifications } from './notifications';
 import { SyncQueue } from './queue';
 import { AppSecrets } from './secrets';
 import { loadSettings, PLACEHOLDER_CLIENT_ID, type Settings } from './settings';
@@ -22,9 +24,12 @@ export class AuthStack extends Stack {
   readonly secrets: AppSecrets;
   readonly sync: SyncQueue;
   readonly api: Api;
+  /** CloudFront + AWS WAF in front of the API, when the stage has `edge` on. */
+  readonly edge: Edge | undefined;
   readonly migrations: Migrations;
   readonly functions: AppFunctions;
   readonly alarms: Alarms;
+  readonly notifications: Notifications;
 
   constructor(scope: Construct, id: string, props: AuthStackProps) {
     super(scope, id, props);
@@ -77,6 +82,13 @@ export class AuthStack extends Stack {
       ...logs,
     });
     this.api.addRoutes(this.functions.http);
+    if (settings.edge) {
+      this.edge = new Edge(this, 'Edge', {
+        settings,
+        apiEndpoint: this.api.httpApi.apiEndpoint,
+        apiDomainTarget: this.api.apiDomainTarget,
+      });
+    }
     this.alarms = new Alarms(this, 'Alarms', {
       settings,
       namespace: metricsNamespace(settings.stage),
@@ -88,6 +100,13 @@ export class AuthStack extends Stack {
       reconcile: this.functions.reconcile,
       database: this.database.instance,
       removalPolicy,
+    });
+
+    this.notifications = new Notifications(this, 'Notifications', {
+      settings,
+      functions: this.functions,
+      namespace: metricsNamespace(settings.stage),
+      alarmTopic: this.alarms.topic,
     });
 
     const output = (name: string, value: string, description: string) =>

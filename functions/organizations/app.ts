@@ -4,12 +4,14 @@ import {
   type HttpEvent,
   httpError,
   httpHandler,
+  json,
   jsonBody,
   ok,
   type RouteHandler,
   requireAppOrigin,
   routeHandlers,
 } from '@app/http';
+import { openApiDocument } from '@app/openapi';
 import {
   changeRoleBody,
   createOrganizationBody,
@@ -50,6 +52,8 @@ export type OrganizationsHandlerDeps = {
   /** The WorkOS client for management calls, built on first use (reads never load the SDK). */
   workos: () => Promise<ManagementWorkOS>;
   logger?: Logger;
+  /** Notification emails written by a management change, onto their queue after COMMIT. */
+  enqueueNotifications?: (ids: string[]) => Promise<void>;
   budget?: InvocationBudget;
 };
 
@@ -63,7 +67,12 @@ const param = (event: HttpEvent, name: string) => {
 export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
   const { db, hsts, logger } = deps;
   const orgs = makeOrganizations({ db });
-  const manage = makeManagement({ db, workos: deps.workos, ...(logger ? { logger } : {}) });
+  const manage = makeManagement({
+    db,
+    workos: deps.workos,
+    ...(logger ? { logger } : {}),
+    ...(deps.enqueueNotifications ? { enqueueNotifications: deps.enqueueNotifications } : {}),
+  });
   const base = { hsts, budget: deps.budget, ...(logger ? { logger } : {}) };
   const signedIn = requireSession(deps);
   const appOrigin = requireAppOrigin({
@@ -181,6 +190,10 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
       .use(signedIn)
       .use(member)
       .use(canRead),
+    'GET /openapi.json': httpHandler(
+      async () => json(200, openApiDocument(), { headers: { 'cache-control': 'public, max-age=300' } }),
+      base,
+    ),
   };
   return routeHandlers(routeKeysOf('organizations'), handlers, base);
 }

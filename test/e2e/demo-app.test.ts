@@ -208,4 +208,67 @@ describe('demo front end on the local stack', () => {
     await waitSignedIn(page, '<b>Samuel</b> Rivera');
     expect(await page.locator('#profile-name b').count()).toBe(0);
   });
+
+  it('admin panel: Ada invites an address, the invitee signs up through AuthKit into Acme with that role; Ada changes the role, then removes them, and their next request is 403', async () => {
+    const admin = await freshPage();
+    await signIn(admin, 'Ada Okafor');
+    await waitSignedIn(admin, 'Ada Okafor');
+    await until(() => admin.locator('#invitations').isVisible()).toBe(true);
+    const inviteForm = admin.locator('#invite-form');
+    await inviteForm.getByLabel('Email').fill('new.hire@example.com');
+    await inviteForm.getByLabel('Role').selectOption('member');
+    await inviteForm.getByRole('button', { name: 'Invite' }).click();
+    await until(() => inviteForm.locator('.status').textContent()).toBe('Invited new.hire@example.com');
+    const invitationRow = admin.locator('#invitation-list tr[data-email="new.hire@example.com"]');
+    await until(() => invitationRow.textContent()).toContain('pending');
+
+    // The invitee: a new account through the emulator's AuthKit page, with the invited address.
+    const invitee = await freshPage();
+    await invitee.goto(`${stack.url}/`);
+    await until(() => invitee.locator('body').getAttribute('data-ready')).toBe('signed-out');
+    await invitee.getByRole('link', { name: 'Sign in', exact: true }).click();
+    await invitee.waitForURL((url) => url.href.startsWith(emulatorUrl()));
+    await invitee.getByLabel('email').fill('new.hire@example.com');
+    await invitee.getByRole('button', { name: 'Sign up with this email' }).click();
+    await invitee.waitForURL(`${stack.url}/`);
+    await until(() => invitee.locator('body').getAttribute('data-ready')).toBe('signed-in');
+    await until(() => text(invitee, '#org-title')).toBe('Acme Corp');
+    await until(() => text(invitee, '#org-role')).toBe('MEMBER');
+    const joined = await fetchMe(invitee);
+    expect(joined.body.data?.session.role).toBe('member');
+    // A member sees only what they may do: no invitations, no role changes, only "Leave" on their own row.
+    expect(await invitee.locator('#invitations').isVisible()).toBe(false);
+    await until(() => invitee.locator('#members tbody tr').count()).toBeGreaterThanOrEqual(2);
+    expect(await invitee.locator('#members button', { hasText: 'Remove' }).count()).toBe(0);
+    expect(await invitee.locator('#members select').count()).toBe(0);
+    expect(await invitee.locator('#members tr[data-email="new.hire@example.com"] button').textContent()).toBe(
+      'Leave',
+    );
+
+    // Ada sees the new member (the invitation accepted), changes the role, then removes them.
+    await admin.reload();
+    await waitSignedIn(admin, 'Ada Okafor');
+    await until(() => invitationRow.textContent()).toContain('accepted');
+    const memberRow = admin.locator('#members tr[data-email="new.hire@example.com"]');
+    await until(() => memberRow.count()).toBe(1);
+    await memberRow.getByLabel('Role of new.hire@example.com').selectOption('admin');
+    await memberRow.getByRole('button', { name: 'Change role' }).click();
+    await until(() => text(admin, '#members-status')).toBe('Role changed');
+    await until(() =>
+      admin.locator('#members tr[data-email="new.hire@example.com"] td').nth(2).textContent(),
+    ).toBe('admin');
+    await admin
+      .locator('#members tr[data-email="new.hire@example.com"]')
+      .getByRole('button', { name: 'Remove' })
+      .click();
+    await until(() => text(admin, '#members-status')).toBe('Removed new.hire@example.com');
+    await until(() => memberRow.count()).toBe(0);
+
+    const after = await invitee.evaluate(async () => {
+      const response = await fetch('/organizations/acme-corp', { headers: { accept: 'application/json' } });
+      return { status: response.status, body: await response.json() };
+    });
+    expect(after.status).toBe(403);
+    expect(after.body.error.code).toBe('FORBIDDEN');
+  });
 });

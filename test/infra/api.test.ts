@@ -53,7 +53,9 @@ describe('HTTP API', () => {
     const permissions = resources(template, 'AWS::Lambda::Permission').filter(
       ([, p]) => p.Properties.FunctionName['Fn::GetAtt']?.[0] === orgFn,
     );
-    expect(permissions.length).toBe(orgRoutes.length);
+    // One invoke permission per route the function serves: the organization API and GET /openapi.json.
+    expect(permissions.length).toBe(routes.filter((r) => r.fn === 'organizations').length);
+    expect(routes.find((r) => r.path === '/openapi.json')?.fn).toBe('organizations');
     for (const [, p] of permissions) expect(p.Properties.Principal).toBe('apigateway.amazonaws.com');
   });
 

@@ -126,7 +126,8 @@ describe('sync queues', () => {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
     }
     const policies = resources(template, 'AWS::SQS::QueuePolicy');
-    expect(policies).toHaveLength(2);
+    // The sync queue and the notifications queue, each with its dead-letter queue.
+    expect(policies).toHaveLength(4);
     for (const [, policy] of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({

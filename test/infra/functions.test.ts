@@ -209,7 +209,9 @@ describe('sync worker', () => {
 
 describe('reconcile and backfill', () => {
   it('reconcile runs on an EventBridge schedule every 5 minutes', () => {
-    const rules = resources(template, 'AWS::Events::Rule');
+    const rules = resources(template, 'AWS::Events::Rule').filter(
+      ([id]) => id === logicalId(stack.functions.reconcileSchedule, stack),
+    );
     expect(rules).toHaveLength(1);
     expect(rules[0]![1].Properties).toMatchObject({
       ScheduleExpression: 'rate(5 minutes)',

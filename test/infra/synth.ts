@@ -30,11 +30,13 @@ export function houseFunctions(stack: ReturnType<typeof synth>['stack']) {
     auth: fns.auth,
     me: fns.me,
     organizations: fns.organizations,
+    notifications: fns.notifications,
     webhook: fns.webhook,
     'sync-worker': fns.syncWorker,
     reconcile: fns.reconcile,
     backfill: fns.backfill,
     migrate: stack.migrations.function,
+    notifier: stack.notifications.notifier,
   };
 }
 

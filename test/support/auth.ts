@@ -5,6 +5,7 @@ import { makeAuthHandler } from '../../functions/auth/app';
 import { makeMeHandler } from '../../functions/me/app';
 import { createTestDatabase, type TestDatabase } from './db';
 import { type HttpEventInput, httpEvent, lambdaContext } from './events';
+import { assertDocumented } from './openapi';
 import { emulatorWorkOS } from './workos';
 
 export const COOKIE_PASSWORD = 'test-cookie-password-that-is-long-enough-0123456789';
@@ -115,8 +116,12 @@ export async function startHarness(
           c: ReturnType<typeof lambdaContext>,
         ) => Promise<HttpResult>,
       ) =>
-      (input: HttpEventInput) =>
-        handler(httpEvent(asBrowserOfTheApp(input)), lambdaContext());
+      async (input: HttpEventInput) => {
+        const event = httpEvent(asBrowserOfTheApp(input));
+        const res = await handler(event, lambdaContext());
+        assertDocumented(event.routeKey, res);
+        return res;
+      };
     return { workos, sessions, auth: call(authHandler), me: call(meHandler) };
   }
 

@@ -2,11 +2,13 @@ import type { HttpResult } from '@app/http';
 import { makeSyncWorker } from '@app/sync';
 import type { EmulatorOptions } from '@app/workos-emulator';
 import { makeAuthHandler } from '../../functions/auth/app';
+import { makeNotificationsHandler } from '../../functions/notifications/app';
 import { makeOrganizationsHandler } from '../../functions/organizations/app';
 import { routes } from '../../infra/routes';
 import { makeRouter } from '../../packages/local/src/router';
 import { REDIRECT_URI, startHarness } from './auth';
 import { httpEvent, lambdaContext, sqsEvent } from './events';
+import { assertDocumented } from './openapi';
 
 export const TENANT_BASE = 'app.example.com';
 export const API_HOST = 'auth.example.com';
@@ -62,6 +64,7 @@ export async function startOrgHarness(options: { seed?: EmulatorOptions['seed'] 
     workos: async () => h.main.workos,
   };
   const organizations = makeOrganizationsHandler(deps);
+  const notifications = makeNotificationsHandler(deps);
   const auth = makeAuthHandler({
     ...deps,
     workos: h.main.workos,
@@ -85,8 +88,9 @@ export async function startOrgHarness(options: { seed?: EmulatorOptions['seed'] 
   async function call(method: string, path: string, request: Request = {}): Promise<HttpResult> {
     const match = route(method, path);
     if (match.kind !== 'found') throw new Error(`no route for ${method} ${path}`);
+    const handlers = { organizations, auth, notifications } as const;
     const handler =
-      match.route.fn === 'organizations' ? organizations : match.route.fn === 'auth' ? auth : undefined;
+      match.route.fn in handlers ? handlers[match.route.fn as keyof typeof handlers] : undefined;
     if (!handler) throw new Error(`${match.route.fn} is not served by this harness`);
     // A state-changing request comes from a page of the host it is sent to, as a browser would.
     const origin: Record<string, string> =
@@ -112,7 +116,9 @@ export async function startOrgHarness(options: { seed?: EmulatorOptions['seed'] 
           }),
     });
     if (Object.keys(match.pathParameters).length === 0) delete event.pathParameters;
-    return handler(event, lambdaContext());
+    const res = await handler(event, lambdaContext());
+    assertDocumented(match.routeKey, res);
+    return res;
   }
 
   /** Signs in scoped to an organization (a user in several gets no choice page that way). */

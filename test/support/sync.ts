@@ -1,4 +1,4 @@
-import { makeSyncWorker } from '@app/sync';
+import { makeSyncWorker, type SyncWorkerDeps } from '@app/sync';
 import { type EmulatorOptions, startEmulator } from '@app/workos-emulator';
 import { createTestDatabase } from './db';
 import { emulatorWorkOS } from './workos';
@@ -7,13 +7,23 @@ import { emulatorWorkOS } from './workos';
  * The sync worker between a fresh migrated database and the WorkOS emulator (which it asks for
  * parents). Call in beforeAll; `stop()` in afterAll.
  */
-export async function startSyncWorker(options: { dbMax?: number; emulator?: EmulatorOptions } = {}) {
+export async function startSyncWorker(
+  options: {
+    dbMax?: number;
+    emulator?: EmulatorOptions;
+    enqueueNotifications?: SyncWorkerDeps['enqueueNotifications'];
+  } = {},
+) {
   const [t, emulator] = await Promise.all([
     createTestDatabase(options.dbMax ? { max: options.dbMax } : {}),
     startEmulator(options.emulator ?? {}),
   ]);
   const workos = emulatorWorkOS(emulator);
-  const worker = makeSyncWorker({ db: t.db, workos });
+  const worker = makeSyncWorker({
+    db: t.db,
+    workos,
+    ...(options.enqueueNotifications ? { enqueueNotifications: options.enqueueNotifications } : {}),
+  });
   const stop = async () => {
     await Promise.all([t.drop(), emulator.stop()]);
   };

@@ -49,6 +49,12 @@ export const schemas = {
     .positive()
     .max(24 * 90)
     .default(72),
+  /** The notifications queue (outbox ids for the notifier); unset: rows wait for the sweep. */
+  NOTIFICATIONS_QUEUE_URL: z.url().optional(),
+  /** Sender of notification emails: an address of the stage's verified SES identity. */
+  NOTIFICATIONS_FROM: z.email(),
+  /** Endpoint of a local SES v2 (aws-ses-v2-local); unset in AWS. */
+  SES_ENDPOINT: z.url().optional(),
   /** In AWS: Secrets Manager secret (JSON) holding WORKOS_API_KEY, WORKOS_WEBHOOK_SECRET, SESSION_SECRET. */
   WORKOS_SECRET_ARN: z.string().startsWith('arn:').optional(),
   /** In AWS: the RDS-generated secret; DATABASE_URL is built from it (TLS required). */

@@ -126,11 +126,15 @@ export const notifications = pgTable(
     sentAt: ts('sent_at'),
     failedAt: ts('failed_at'),
     errorMsg: text('error_msg'),
+    // IN_APP: when the user marked it read (null: unread).
+    readAt: ts('read_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     index('notifications_user_id_idx').on(t.userId),
+    // GET /notifications: a user's newest first, keyset-paginated on (created_at, id).
+    index('notifications_user_id_created_at_id_idx').on(t.userId, t.createdAt, t.id),
     index('notifications_status_idx').on(t.status),
     index('notifications_created_at_idx').on(t.createdAt),
   ],

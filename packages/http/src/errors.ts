@@ -68,12 +68,21 @@ export const httpError = (
   options?: ConstructorParameters<typeof HttpError>[2],
 ) => new HttpError(code, message, options);
 
-/** Turns zod issues into `{ field, message }` pairs (never the rejected values). */
+type Issue = { code?: string; path: readonly PropertyKey[]; message: string; keys?: readonly string[] };
+
+/**
+ * Turns zod issues into `{ field, message }` pairs (never the rejected values): a field's dotted path,
+ * or `root` for the input as a whole; each unknown key of a strict object is named on its own, with
+ * `unknownKey(key)` as its message (default `unknown field`).
+ */
 export function fieldIssues(
-  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  issues: readonly Issue[],
+  options: { root?: string; unknownKey?: (key: string) => string } = {},
 ): FieldIssue[] {
-  return issues.map((issue) => ({
-    field: issue.path.map(String).join('.') || '(body)',
-    message: issue.message,
-  }));
+  const root = options.root ?? '(body)';
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys' && issue.keys
+      ? issue.keys.map((key) => ({ field: key, message: options.unknownKey?.(key) ?? 'unknown field' }))
+      : [{ field: issue.path.map(String).join('.') || root, message: issue.message }],
+  );
 }

@@ -2,8 +2,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { parseCookie } from 'cookie';
 import { isDatabaseUnavailable } from './database-unavailable';
 import { HttpError, httpError } from './errors';
+import { refuseHostileParameters, refuseUnstorable, unstorableFields } from './hostile-text';
+import { loggableError } from './loggable-error';
 import { fail, type HttpResult } from './responses';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -18,24 +21,24 @@ export type HttpContext = Context & {
 export type HttpMiddleware = MiddlewareObj<HttpEvent, HttpResult, Error, Context>;
 export const ctx = (context: Context) => context as HttpContext;
 
-/** Reads cookies the way API Gateway v2 delivers them (`cookies` array), or from a Cookie header. */
+/**
+ * Reads cookies the way API Gateway v2 delivers them (`cookies` array), or from a Cookie header, with
+ * the `cookie` package that also writes them (serializeCookie in @app/session): what one encodes the
+ * other decodes. The first of two same-named cookies (the most specific path) wins, as in browsers.
+ */
 export function parseCookies(event: Pick<HttpEvent, 'cookies' | 'headers'>): Record<string, string> {
-  const pairs = event.cookies?.length ? event.cookies : (event.headers?.cookie?.split(';') ?? []);
-  const cookies: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) continue;
-    const name = pair.slice(0, eq).trim();
-    if (name in cookies) continue; // the first (most specific path) wins, as in browsers
-    let value = pair.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    try {
-      cookies[name] = decodeURIComponent(value);
-    } catch {
-      cookies[name] = value;
-    }
+  const header = event.cookies?.length ? event.cookies.join('; ') : (event.headers?.cookie ?? '');
+  return { ...parseCookie(header, { decode: decodeCookieValue }) } as Record<string, string>;
+}
+
+/** A quoted value loses its quotes; percent-decoding that fails keeps the raw value. */
+function decodeCookieValue(raw: string): string {
+  const value = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
   }
-  return cookies;
 }
 
 /** Request id and cookies on the context; the request id echoed as `x-request-id`. */
@@ -66,7 +69,8 @@ export function errorHandler(logger?: Logger): HttpMiddleware {
     onError: (request) => {
       const error = request.error;
       if (error instanceof HttpError) {
-        if (error.status >= 500) logger?.error('request failed', { code: error.code, error });
+        if (error.status >= 500)
+          logger?.error('request failed', { code: error.code, error: loggableError(error) });
         else logger?.info('request rejected', { code: error.code, status: error.status });
         request.response = fail(error.status, error.code, error.message, {
           fields: error.fields,
@@ -80,7 +84,7 @@ export function errorHandler(logger?: Logger): HttpMiddleware {
           headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
         });
       } else {
-        logger?.error('unhandled error', { error });
+        logger?.error('unhandled error', { error: loggableError(error) });
         request.response = fail(500, 'INTERNAL_ERROR', 'Internal server error');
       }
       const requestId = ctx(request.context).requestId;
@@ -122,7 +126,7 @@ export function securityHeaders(options: { hsts: boolean; noStore?: boolean }): 
 
 /**
  * Parses a JSON body (base64 decoded when API Gateway encoded it) into `context.body`, with a size
- * cap. Not JSON -> 400 VALIDATION_FAILED; too big -> 413; a body without a JSON content type -> 415.
+ * cap. Not JSON, or a key or string with NUL or invalid Unicode -> 400 VALIDATION_FAILED; too big -> 413; a body without a JSON content type -> 415.
  */
 export function jsonBody(options: { maxBytes: number; required?: boolean }): HttpMiddleware {
   return {
@@ -142,13 +146,16 @@ export function jsonBody(options: { maxBytes: number; required?: boolean }): Htt
       if (!/^application\/([a-z.+-]*\+)?json\s*(;|$)/i.test(type)) {
         throw httpError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
       }
+      let body: unknown;
       try {
-        ctx(request.context).body = JSON.parse(bytes.toString('utf8'));
+        body = JSON.parse(bytes.toString('utf8'));
       } catch {
         throw httpError('VALIDATION_FAILED', 'Body is not valid JSON', {
           fields: [{ field: '(body)', message: 'not valid JSON' }],
         });
       }
+      refuseUnstorable(unstorableFields(body));
+      ctx(request.context).body = body;
     },
   };
 }
@@ -164,7 +171,7 @@ export type HttpHandlerOptions = {
 
 /**
  * Wraps a handler with the base stack every HTTP function shares: Lambda context in logs, request id
- * and cookies, security headers, error mapping. Add route-specific middlewares with `.use()`.
+ * and cookies, security headers, error mapping, and query/path parameters PostgreSQL can store. Add route-specific middlewares with `.use()`.
  */
 export function httpHandler(
   fn: (event: HttpEvent, context: HttpContext) => Promise<HttpResult>,
@@ -179,5 +186,6 @@ export function httpHandler(
   return handler
     .use(securityHeaders({ hsts: options.hsts, noStore: options.noStore }))
     .use(errorHandler(options.logger))
-    .use(requestContext(options.logger));
+    .use(requestContext(options.logger))
+    .use(refuseHostileParameters());
 }

@@ -41,7 +41,13 @@ async function api(method, path, body) {
   );
 }
 
-const state = { me: null, organization: null, membersCursor: null };
+const state = { me: null, organization: null, membersCursor: null, roles: [] };
+
+// WorkOS permissions the organization routes check (packages/organizations/src/permissions.ts).
+const MEMBERS_READ = 'members:read';
+const MEMBERS_WRITE = 'members:write';
+/** What the session's token grants in the organization on screen (it is always the session's). */
+const can = (permission) => Boolean(state.me?.session.permissions?.includes(permission));
 
 function show(id, visible) {
   byId(id).hidden = !visible;
@@ -252,14 +258,130 @@ function renderOrganization(org) {
   form.elements.settings.value = pretty(org.settings);
 }
 
+function button(label, onClick) {
+  const element = document.createElement('button');
+  element.type = 'button';
+  element.textContent = label;
+  element.addEventListener('click', onClick);
+  return element;
+}
+
+function roleOptions(select, selected) {
+  select.replaceChildren();
+  const slugs = state.roles.map((r) => r.slug);
+  if (selected && !slugs.includes(selected)) slugs.unshift(selected);
+  for (const slug of slugs) select.add(new Option(slug, slug, false, slug === selected));
+}
+
+/** Runs a member or invitation action; reports it in #members-status and reloads the lists. */
+async function act(label, work) {
+  const status = byId('members-status');
+  status.textContent = '';
+  status.className = 'status';
+  try {
+    await work();
+    await refresh();
+    status.textContent = label;
+  } catch (error) {
+    status.textContent = error instanceof ApiError ? `${error.code}: ${error.message}` : String(error);
+    status.className = 'status error';
+  }
+}
+
+/** The actions a member row offers: only those the caller may do (the API checks again). */
+function memberActions(member) {
+  const cell = document.createElement('span');
+  const slug = state.organization?.slug ?? currentMembership(state.me)?.organization.slug;
+  const path = `/organizations/${encodeURIComponent(slug)}/members/${encodeURIComponent(member.userId)}`;
+  const self = member.userId === state.me.user.workosId;
+  if (can(MEMBERS_WRITE) && state.roles.length) {
+    const select = document.createElement('select');
+    select.setAttribute('aria-label', `Role of ${member.email}`);
+    roleOptions(select, member.roleSlug);
+    cell.append(
+      select,
+      button('Change role', () => act('Role changed', () => api('PATCH', path, { roleSlug: select.value }))),
+    );
+  }
+  if (self) {
+    cell.append(button('Leave', () => act('You left the organization', () => api('DELETE', path))));
+  } else if (can(MEMBERS_WRITE)) {
+    cell.append(button('Remove', () => act(`Removed ${member.email}`, () => api('DELETE', path))));
+  }
+  return cell;
+}
+
 function appendMembers(members) {
   const body = byId('members').tBodies[0];
   for (const member of members) {
     const row = body.insertRow();
-    for (const text of [fullName(member), member.email, member.role, member.status]) {
+    row.dataset.email = member.email;
+    for (const text of [fullName(member), member.email, member.roleSlug ?? member.role, member.status]) {
       row.insertCell().textContent = text ?? '';
     }
+    row.insertCell().append(memberActions(member));
   }
+}
+
+// ---- invitations (members:write) ----
+
+function renderInvitations(slug, invitations) {
+  const body = byId('invitation-list').tBodies[0];
+  body.replaceChildren();
+  for (const invitation of invitations) {
+    const row = body.insertRow();
+    row.dataset.email = invitation.email;
+    for (const text of [
+      invitation.email,
+      invitation.roleSlug ?? '',
+      invitation.state,
+      new Date(invitation.expiresAt).toLocaleDateString(),
+    ]) {
+      row.insertCell().textContent = text;
+    }
+    const actions = row.insertCell();
+    const path = `/organizations/${encodeURIComponent(slug)}/invitations/${encodeURIComponent(invitation.id)}`;
+    if (invitation.state === 'pending' || invitation.state === 'expired') {
+      actions.append(
+        button('Resend', () => act('Invitation sent again', () => api('POST', `${path}/resend`))),
+      );
+    }
+    if (invitation.state === 'pending') {
+      actions.append(button('Revoke', () => act('Invitation revoked', () => api('DELETE', path))));
+    }
+  }
+}
+
+async function loadAdmin(slug) {
+  state.roles = can(MEMBERS_READ)
+    ? await api('GET', `/organizations/${encodeURIComponent(slug)}/roles`).catch(() => [])
+    : [];
+  const admin = can(MEMBERS_WRITE);
+  show('invitations', admin);
+  if (!admin) return;
+  roleOptions(
+    byId('invite-form').elements.roleSlug,
+    state.roles.some((r) => r.slug === 'member') ? 'member' : '',
+  );
+  renderInvitations(slug, await api('GET', `/organizations/${encodeURIComponent(slug)}/invitations`));
+}
+
+async function invite(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const slug = state.organization?.slug;
+  if (!slug) return;
+  await submitting(form, async () => {
+    const email = form.elements.email.value.trim();
+    const roleSlug = form.elements.roleSlug.value;
+    const sent = await api('POST', `/organizations/${encodeURIComponent(slug)}/invitations`, {
+      email,
+      ...(roleSlug ? { roleSlug } : {}),
+    });
+    form.elements.email.value = '';
+    await refresh();
+    showSaved(form, `Invited ${sent.email}`);
+  });
 }
 
 async function loadMembers(slug, cursor) {
@@ -281,6 +403,7 @@ async function loadOrganization(me) {
   show('org-error', false);
   show('org-details', true);
   try {
+    await loadAdmin(slug);
     const [org] = await Promise.all([
       api('GET', `/organizations/${encodeURIComponent(slug)}`),
       loadMembers(slug, null),
@@ -351,6 +474,59 @@ async function signOut() {
   }
 }
 
+// ---- notifications (the bell): unread in-app notifications, newest first ----
+
+const NOTIFICATIONS_POLL_MS = 15_000;
+let notificationsTimer = null;
+
+function renderNotifications(page) {
+  byId('bell-count').textContent = String(page.unread);
+  byId('bell-button').setAttribute('aria-label', `Notifications: ${page.unread} unread`);
+  const list = byId('bell-list');
+  list.replaceChildren();
+  for (const notification of page.notifications) {
+    const item = document.createElement('li');
+    item.dataset.id = notification.id;
+    const subject = document.createElement('strong');
+    subject.textContent = notification.subject;
+    const message = document.createElement('p');
+    message.textContent = notification.message;
+    const read = document.createElement('button');
+    read.type = 'button';
+    read.textContent = 'Mark read';
+    read.addEventListener('click', () => markRead(notification.id));
+    item.append(subject, message, read);
+    list.append(item);
+  }
+  show('bell-empty', page.notifications.length === 0);
+  show('bell-read-all', page.notifications.length > 0);
+}
+
+async function loadNotifications() {
+  try {
+    renderNotifications(await api('GET', '/notifications?unread=true&limit=20'));
+  } catch (error) {
+    // The bell is secondary: a failed poll leaves the last state and says so once in the banner.
+    if (!(error instanceof ApiError && error.status === 401)) banner(`Notifications: ${error.message}`);
+  }
+}
+
+async function markRead(id) {
+  await api('POST', `/notifications/${encodeURIComponent(id)}/read`).catch((error) => banner(error.message));
+  await loadNotifications();
+}
+
+async function markAllRead() {
+  await api('POST', '/notifications/read-all').catch((error) => banner(error.message));
+  await loadNotifications();
+}
+
+function toggleNotifications() {
+  const panel = byId('bell-panel');
+  panel.hidden = !panel.hidden;
+  byId('bell-button').setAttribute('aria-expanded', String(!panel.hidden));
+}
+
 // ---- page ----
 
 async function refresh() {
@@ -362,12 +538,17 @@ async function refresh() {
     show('signed-out', false);
     show('signed-in', true);
     show('sign-out', true);
-    await loadOrganization(me);
+    show('bell', true);
+    await Promise.all([loadOrganization(me), loadNotifications()]);
+    notificationsTimer ??= setInterval(loadNotifications, NOTIFICATIONS_POLL_MS);
   } catch (error) {
     state.me = null;
     byId('who').textContent = '';
     show('signed-in', false);
     show('sign-out', false);
+    show('bell', false);
+    clearInterval(notificationsTimer);
+    notificationsTimer = null;
     show('switcher-field', false);
     show('signed-out', true);
     if (!(error instanceof ApiError && error.status === 401)) {
@@ -386,9 +567,12 @@ function start() {
   if (error) banner(`Sign-in did not complete: ${error}`);
   byId('profile-form').addEventListener('submit', saveProfile);
   byId('org-form').addEventListener('submit', saveOrganization);
+  byId('invite-form').addEventListener('submit', invite);
   byId('org-switcher').addEventListener('change', switchOrganization);
   byId('members-more').addEventListener('click', moreMembers);
   byId('sign-out').addEventListener('click', signOut);
+  byId('bell-button').addEventListener('click', toggleNotifications);
+  byId('bell-read-all').addEventListener('click', markAllRead);
   return refresh();
 }
 

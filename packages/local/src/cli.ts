@@ -23,7 +23,7 @@ console.log(`
   App            ${stack.url}/
   Sign in        ${stack.url}/auth/login
   Current user   ${stack.url}/me
-${stack.emulator ? `  WorkOS control ${stack.emulator.url}/_emulator   (rename a user, add a membership, delete an organization)\n` : ''}
+${stack.ses ? `  Sent mail      ${stack.ses.viewerUrl}   (notification emails, as SES received them)\n` : ''}${stack.emulator ? `  WorkOS control ${stack.emulator.url}/_emulator   (rename a user, add a membership, delete an organization)\n` : ''}
   Ctrl-C stops everything.
 `);
 

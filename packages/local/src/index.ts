@@ -3,4 +3,5 @@ export { type SqsLambda, startQueuePoller, toSqsRecord } from './poller';
 export { type LocalQueue, startLocalQueue } from './queue';
 export { makeRouter } from './router';
 export { createLocalApi, type HttpLambda, lambdaContext } from './server';
+export { type LocalEmail, type LocalSes, startLocalSes } from './ses';
 export { type LocalStack, type LocalStackOptions, startLocalStack } from './stack';

@@ -2,12 +2,19 @@ import { createSqs } from '@app/config/sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 
+export type QueueOptions = {
+  visibilityTimeoutSeconds?: number;
+  maxReceiveCount?: number;
+};
+
 export type LocalQueue = {
   /** SQS endpoint to give the SDK (SQS_ENDPOINT). */
   endpoint: string;
   queueUrl: string;
   dlqUrl: string;
   sqs: SQSClient;
+  /** Another queue (and its `<name>-dlq`) on the same endpoint, so one SQS client reaches both. */
+  addQueue: (name: string, options?: QueueOptions) => { queueUrl: string; dlqUrl: string };
   stop: () => Promise<void>;
 };
 
@@ -16,29 +23,40 @@ export type LocalQueue = {
  * whose messages move to a dead-letter queue after `maxReceiveCount` receives.
  */
 export async function startLocalQueue(
-  options: { port?: number; visibilityTimeoutSeconds?: number; maxReceiveCount?: number } = {},
+  options: QueueOptions & {
+    port?: number;
+    /** Queue name (default `sync-queue`, whose dead-letter queue is `sync-dlq`); else `<name>-dlq`. */
+    name?: string;
+  } = {},
 ): Promise<LocalQueue> {
   // No `host`: with one, fauxqs builds `http://sqs.<region>.<host>:<port>/...` queue URLs, and
   // `sqs.us-east-1.127.0.0.1` is not a valid URL host (its last label is numeric), so QUEUE_URL fails
   // config validation. Without it the URL is `http://127.0.0.1:<port>/000000000000/<name>`.
   const server = await startFauxqs({ port: options.port ?? 0, logger: false });
   const endpoint = `http://127.0.0.1:${server.port}`;
-  const dlq = server.createQueue('sync-dlq', { attributes: { MessageRetentionPeriod: '1209600' } });
-  const queue = server.createQueue('sync-queue', {
-    attributes: {
-      VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: dlq.queueArn,
-        maxReceiveCount: options.maxReceiveCount ?? 5,
-      }),
-    },
-  });
+  const addQueue = (name: string, queueOptions: QueueOptions = {}) => {
+    const dlq = server.createQueue(name === 'sync-queue' ? 'sync-dlq' : `${name}-dlq`, {
+      attributes: { MessageRetentionPeriod: '1209600' },
+    });
+    const queue = server.createQueue(name, {
+      attributes: {
+        VisibilityTimeout: String(queueOptions.visibilityTimeoutSeconds ?? 30),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlq.queueArn,
+          maxReceiveCount: queueOptions.maxReceiveCount ?? 5,
+        }),
+      },
+    });
+    return { queueUrl: queue.queueUrl, dlqUrl: dlq.queueUrl };
+  };
+  const { queueUrl, dlqUrl } = addQueue(options.name ?? 'sync-queue', options);
   const sqs = createSqs({ SQS_ENDPOINT: endpoint });
   return {
     endpoint,
-    queueUrl: queue.queueUrl,
-    dlqUrl: dlq.queueUrl,
+    queueUrl,
+    dlqUrl,
     sqs,
+    addQueue,
     stop: async () => {
       sqs.destroy();
       await server.stop();

@@ -14,6 +14,7 @@ import { type HttpFunction, routes } from '../../../infra/routes';
 import { type SqsLambda, startQueuePoller } from './poller';
 import { startLocalQueue } from './queue';
 import { createLocalApi, type HttpLambda, lambdaContext } from './server';
+import { type LocalSes, startLocalSes } from './ses';
 
 const root = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const LOCAL_WEBHOOK_SECRET = 'whsec_local_development_only';
@@ -38,6 +39,8 @@ export type LocalStackOptions = {
 export type LocalStack = {
   url: string;
   emulator: Emulator | undefined;
+  /** The local SES (its mail viewer and stored messages); undefined when SES_ENDPOINT was given. */
+  ses: LocalSes | undefined;
   env: Record<string, string>;
   stop: () => Promise<void>;
 };
@@ -113,17 +116,31 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     await runMigrations(databaseUrl);
 
-    // 3. The queue.
+    // 3. The queues: sync events, and notification ids (the outbox's after-commit step).
     let queueUrl = given.QUEUE_URL;
+    let notificationsQueueUrl = given.NOTIFICATIONS_QUEUE_URL;
     let sqsEndpoint = given.SQS_ENDPOINT;
     if (!queueUrl) {
       const queue = await startLocalQueue({ visibilityTimeoutSeconds: 10 });
       stops.push(queue.stop);
       queueUrl = queue.queueUrl;
       sqsEndpoint = queue.endpoint;
+      notificationsQueueUrl ??= queue.addQueue('notifications', { visibilityTimeoutSeconds: 5 }).queueUrl;
       log(`queue      local SQS at ${queue.endpoint}`);
     } else {
       log('queue      QUEUE_URL');
+    }
+
+    // 3b. Email: a local SES v2 that keeps every message (unless SES_ENDPOINT points elsewhere).
+    let sesEndpoint = given.SES_ENDPOINT;
+    let ses: LocalSes | undefined;
+    if (!sesEndpoint) {
+      ses = await startLocalSes({ port: Number(given.SES_PORT ?? 0) });
+      stops.push(ses.stop);
+      sesEndpoint = ses.endpoint;
+      log(`mail       local SES at ${ses.endpoint}: read sent mail at ${ses.viewerUrl}`);
+    } else {
+      log('mail       SES_ENDPOINT');
     }
 
     // 4. WorkOS: the real one when WORKOS_API_KEY is set, else the emulator with demo data.
@@ -173,6 +190,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       DATABASE_URL: databaseUrl,
       QUEUE_URL: queueUrl,
       ...(sqsEndpoint ? { SQS_ENDPOINT: sqsEndpoint } : {}),
+      ...(notificationsQueueUrl ? { NOTIFICATIONS_QUEUE_URL: notificationsQueueUrl } : {}),
+      SES_ENDPOINT: sesEndpoint,
+      NOTIFICATIONS_FROM: given.NOTIFICATIONS_FROM ?? 'notifications@example.com',
       ...(given.TENANT_BASE_DOMAIN ? { TENANT_BASE_DOMAIN: given.TENANT_BASE_DOMAIN } : {}),
       ...workosEnv,
     };
@@ -189,6 +209,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stops.push(poller.stop);
 
+    // 6b. The notifier on the notifications queue, and the outbox sweep every minute.
+    if (notificationsQueueUrl) {
+      const notifier = (await importHandler('notifier')) as SqsLambda &
+        ((e: ScheduledEvent, c: Context) => Promise<unknown>);
+      const notifications = startQueuePoller({
+        sqs: createSqs({ SQS_ENDPOINT: sqsEndpoint }),
+        queueUrl: notificationsQueueUrl,
+        handler: notifier,
+        onError: (error) => log(`notifier: ${error instanceof Error ? error.message : String(error)}`),
+      });
+      stops.push(notifications.stop);
+      const sweep = setInterval(() => {
+        notifier({} as ScheduledEvent, lambdaContext('notifier', 30_000)).catch((error: unknown) =>
+          log(`outbox sweep: ${error instanceof Error ? error.message : String(error)}`),
+        );
+      }, 60_000);
+      stops.push(async () => clearInterval(sweep));
+    }
+
     const reconcileEntry = path.join(root, 'functions/reconcile/handler.ts');
     const every = options.reconcileEveryMs ?? 60_000;
     if (every > 0 && existsSync(reconcileEntry)) {
@@ -204,7 +243,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stops.push(async () => clearInterval(timer));
     }
 
-    return { url, emulator, env, stop };
+    return { url, emulator, ses, env, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -12,6 +12,7 @@ import {
   users,
 } from '@app/db';
 import { httpError } from '@app/http';
+import { invitationStatement, membershipChangeStatement, writeOutbox } from '@app/notifications';
 import { type OrganizationSnapshot, type RequestSession, recordOrganization } from '@app/session';
 import type { Logger } from '@app/telemetry';
 import type { OrganizationMembership, WorkOS, Invitation as WorkOSInvitation } from '@workos-inc/node';
@@ -148,8 +149,27 @@ export function makeManagement(deps: {
   db: Database;
   workos: () => Promise<ManagementWorkOS>;
   logger?: Logger;
+  /**
+   * Puts the ids of the notification emails a change wrote (its outbox rows) on the notifications
+   * queue after COMMIT; a failure is logged and left to the outbox sweep.
+   */
+  enqueueNotifications?: (ids: string[]) => Promise<void>;
 }) {
   const { db, logger } = deps;
+  /** Runs `work` in a transaction that may write outbox rows; their emails are enqueued after COMMIT. */
+  const withOutbox = async <T>(work: (tx: Executor, notify: (ids: string[]) => void) => Promise<T>) => {
+    const ids: string[] = [];
+    const result = await db.transaction((tx) => work(tx, (more) => ids.push(...more)));
+    if (ids.length && deps.enqueueNotifications) {
+      await deps.enqueueNotifications(ids).catch((error: unknown) =>
+        logger?.warn('notifications not enqueued; the sweep will re-queue them', {
+          count: ids.length,
+          error: error instanceof Error ? error.name : String(error),
+        }),
+      );
+    }
+    return result;
+  };
   const call = async <T>(what: string, fn: (workos: ManagementWorkOS) => Promise<T>): Promise<T> => {
     const workos = await deps.workos();
     try {
@@ -245,7 +265,7 @@ export function makeManagement(deps: {
         ...(body.roleSlug ? { roleSlug: body.roleSlug } : {}),
       }),
     );
-    return storedInvitation(invitation);
+    return storedInvitation(invitation, true);
   }
 
   /** The invitation, if it belongs to this organization (404 otherwise, as if it did not exist). */
@@ -257,8 +277,19 @@ export function makeManagement(deps: {
     return invitation;
   }
 
-  async function storedInvitation(invitation: WorkOSInvitation): Promise<InvitationView> {
-    await db.transaction((tx) => mirrorInvitation(tx, invitation));
+  async function storedInvitation(invitation: WorkOSInvitation, notify = false): Promise<InvitationView> {
+    await withOutbox(async (tx, enqueue) => {
+      // A new invitation: an in-app note for an invitee who already has an account (the email is WorkOS's).
+      if (notify && invitation.organizationId) {
+        const statement = invitationStatement({
+          email: invitation.email,
+          workosOrgId: invitation.organizationId,
+          roleSlug: (invitation as { roleSlug?: string | null }).roleSlug ?? null,
+        });
+        enqueue(await writeOutbox(tx, statement));
+      }
+      await mirrorInvitation(tx, invitation);
+    });
     const [row] = await db
       .select()
       .from(invitations)
@@ -307,9 +338,10 @@ export function makeManagement(deps: {
       tx: Executor,
       target: { membership: Membership; user: typeof users.$inferSelect },
       adminsLeft: number,
+      notify: (ids: string[]) => void,
     ) => Promise<T>,
   ): Promise<T> {
-    return db.transaction(async (tx) => {
+    return withOutbox(async (tx, notify) => {
       await tx.execute(
         sql`SELECT 1 FROM ${organizations} WHERE ${organizations.id} = ${scope.organization.id} FOR UPDATE`,
       );
@@ -337,7 +369,7 @@ export function makeManagement(deps: {
             isNull(organizationMemberships.deletedAt),
           ),
         );
-      return change(tx, target, others?.count ?? 0);
+      return change(tx, target, others?.count ?? 0, notify);
     });
   }
 
@@ -346,7 +378,7 @@ export function makeManagement(deps: {
 
   /** PATCH /organizations/{slug}/members/{userId} */
   async function changeRole(scope: Scope, workosUserId: string, body: ChangeRoleBody) {
-    return withMember(scope, workosUserId, async (tx, target, adminsLeft) => {
+    return withMember(scope, workosUserId, async (tx, target, adminsLeft, notify) => {
       const staysAdmin = ['admin', 'owner'].includes(body.roleSlug.toLowerCase());
       if (isAdmin(target.membership) && !staysAdmin && adminsLeft === 0) {
         throw httpError('LAST_ADMIN', 'The organization needs at least one other admin first');
@@ -355,6 +387,21 @@ export function makeManagement(deps: {
         w.userManagement.updateOrganizationMembership(target.membership.workosMembershipId as string, {
           roleSlug: body.roleSlug,
         }),
+      );
+      // The outbox reads the state the mirror write replaces, so it goes first (same transaction).
+      notify(
+        await writeOutbox(
+          tx,
+          membershipChangeStatement({
+            workosUserId,
+            workosOrgId: scope.organization.workosOrgId,
+            workosMembershipId: updated.id,
+            status: updated.status,
+            roleSlug: updated.role?.slug ?? null,
+            updatedAt: updated.updatedAt,
+            deleted: false,
+          }),
+        ),
       );
       await mirrorRoleChange(tx, target.user.id, updated);
       const [row] = await tx
@@ -383,12 +430,27 @@ export function makeManagement(deps: {
     scope: Scope,
     workosUserId: string,
   ): Promise<{ userId: string; removed: true }> {
-    return withMember(scope, workosUserId, async (tx, target, adminsLeft) => {
+    return withMember(scope, workosUserId, async (tx, target, adminsLeft, notify) => {
       if (isAdmin(target.membership) && adminsLeft === 0) {
         throw httpError('LAST_ADMIN', 'The organization needs at least one other admin first');
       }
       await call('Member', (w) =>
         w.userManagement.deleteOrganizationMembership(target.membership.workosMembershipId as string),
+      );
+      const m = target.membership;
+      notify(
+        await writeOutbox(
+          tx,
+          membershipChangeStatement({
+            workosUserId,
+            workosOrgId: scope.organization.workosOrgId,
+            workosMembershipId: m.workosMembershipId as string,
+            status: m.status,
+            roleSlug: m.roleSlug,
+            updatedAt: (m.workosUpdatedAt ?? new Date(0)).toISOString(),
+            deleted: true,
+          }),
+        ),
       );
       await mirrorRemoval(tx, target.membership);
       logger?.info('member removed', {

@@ -1,4 +1,4 @@
-import { httpError } from '@app/http';
+import { fieldIssues, httpError, unstorableText } from '@app/http';
 import * as z from 'zod';
 
 export const MEMBERS_DEFAULT_LIMIT = 25;
@@ -7,7 +7,14 @@ export const MEMBERS_MAX_LIMIT = 100;
 /** Where a members page starts: after this (email, membership id) in the listing order. */
 export type MembersCursor = { email: string; id: string };
 
-const cursorShape = z.tuple([z.string().min(1).max(320), z.uuid()]);
+const cursorShape = z.tuple([
+  z
+    .string()
+    .min(1)
+    .max(320)
+    .refine((email) => !unstorableText(email)),
+  z.uuid(),
+]);
 
 /** Opaque to clients: base64url of the last row's sort key. */
 export function encodeMembersCursor(cursor: MembersCursor): string {
@@ -53,9 +60,6 @@ export function parseMembersQuery(query: Record<string, string | undefined> | un
   const parsed = membersQuery.safeParse(input);
   if (parsed.success) return parsed.data;
   throw httpError('VALIDATION_FAILED', 'Invalid members query', {
-    fields: parsed.error.issues.map((issue) => ({
-      field: issue.path.map(String).join('.') || '(query)',
-      message: issue.message,
-    })),
+    fields: fieldIssues(parsed.error.issues, { root: '(query)' }),
   });
 }

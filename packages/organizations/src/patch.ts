@@ -1,4 +1,4 @@
-import { type FieldIssue, httpError } from '@app/http';
+import { fieldIssues, httpError } from '@app/http';
 import * as z from 'zod';
 
 /** Largest `settings` object accepted, measured as its JSON text in UTF-8. */
@@ -47,13 +47,9 @@ export function parseOrganizationPatch(body: unknown): OrganizationPatch {
       fields: [{ field: '(body)', message: 'name at least one of logoUrl, settings, domain' }],
     });
   }
-  const fields: FieldIssue[] = parsed.error.issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({
-          field: key,
-          message: key === 'name' ? 'is managed in WorkOS and cannot be changed here' : 'unknown field',
-        }))
-      : [{ field: issue.path.map(String).join('.') || '(body)', message: issue.message }],
-  );
+  const fields = fieldIssues(parsed.error.issues, {
+    unknownKey: (key) =>
+      key === 'name' ? 'is managed in WorkOS and cannot be changed here' : 'unknown field',
+  });
   throw httpError('VALIDATION_FAILED', 'Invalid organization update', { fields });
 }

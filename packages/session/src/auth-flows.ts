@@ -1,5 +1,6 @@
 import { type Database, organizationMemberships, organizations, revokedSessions } from '@app/db';
 import {
+  fieldIssues,
   type HttpContext,
   HttpError,
   type HttpEvent,
@@ -8,12 +9,14 @@ import {
   httpError,
   ok,
   redirect,
+  refuseUnstorable,
+  unstorableText,
 } from '@app/http';
 import type { Logger, Metrics } from '@app/telemetry';
 import { MetricUnit } from '@app/telemetry';
 import { type AuthenticationResponse, RateLimitExceededException, type WorkOS } from '@workos-inc/node';
 import { and, eq, isNull } from 'drizzle-orm';
-import * as z from 'zod';
+import { loginQuery, switchBody, WORKOS_ORG_ID } from './auth-schemas';
 import { CHOICE_PAGE_CSP, organizationChoicePage } from './choice-page';
 import { clearCookie, PENDING_COOKIE, PKCE_COOKIE_PREFIX, serializeCookie } from './cookies';
 import { LOGIN_FLOW_TTL_SECONDS, openFlow, randomToken, sameToken, sealFlow } from './flow-state';
@@ -53,20 +56,9 @@ export const LOGIN_ERROR_CODES = [
   'radar_sms_challenge',
 ] as const;
 
-const loginQuery = z.object({
-  returnTo: z.string().max(2048).optional(),
-  organizationId: z
-    .string()
-    .regex(/^org_[A-Za-z0-9]{1,64}$/, 'must be a WorkOS organization id (org_...)')
-    .optional(),
-  screenHint: z.enum(['sign-in', 'sign-up']).optional(),
-  loginHint: z.string().max(320).optional(),
-  error: z.string().max(64).optional(),
-});
-
-const switchBody = z.object({ organizationId: z.string().min(1).max(128) }).strict();
-
 const SELECT_ORGANIZATION_PATH = '/auth/select-organization';
+/** Login flows one browser may have pending at once (tabs, retries); older ones are dropped. */
+export const MAX_PENDING_FLOWS = 3;
 
 function formBody(event: HttpEvent): URLSearchParams {
   const raw = event.body ?? '';
@@ -76,7 +68,11 @@ function formBody(event: HttpEvent): URLSearchParams {
   if (type && !/^application\/x-www-form-urlencoded\b/i.test(type)) {
     throw httpError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/x-www-form-urlencoded');
   }
-  return new URLSearchParams(text);
+  const form = new URLSearchParams(text);
+  refuseUnstorable(
+    [...form].flatMap(([k, v]) => (unstorableText(k) || unstorableText(v) ? [`form.${k}`] : [])),
+  );
+  return form;
 }
 
 /**
@@ -101,12 +97,30 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
     single.addMetric('CallbackFailed', MetricUnit.Count, 1);
   }
 
+  /**
+   * Set-Cookie lines that clear this browser's older login flows, so that with the new one at most
+   * MAX_PENDING_FLOWS verifier cookies remain (each lives 10 minutes; unbounded, repeated logins
+   * grew the Cookie header until the callback answered 431). Unreadable or expired ones go first.
+   */
+  async function pruneFlows(cookies: Record<string, string>): Promise<string[]> {
+    const names = Object.keys(cookies).filter((name) => name.startsWith(PKCE_COOKIE_PREFIX));
+    if (names.length < MAX_PENDING_FLOWS) return [];
+    const opened = await Promise.all(
+      names.map(async (name) => ({
+        name,
+        exp: (await openFlow(cookies[name], 'pkce', password, now()))?.exp ?? 0,
+      })),
+    );
+    opened.sort((a, b) => b.exp - a.exp);
+    return opened.slice(MAX_PENDING_FLOWS - 1).map(({ name }) => clearCookie(name, settings, '/auth'));
+  }
+
   /** GET /auth/login */
-  async function login(event: HttpEvent): Promise<HttpResult> {
+  async function login(event: HttpEvent, context: HttpContext): Promise<HttpResult> {
     const parsed = loginQuery.safeParse(event.queryStringParameters ?? {});
     if (!parsed.success) {
       throw httpError('VALIDATION_FAILED', 'Invalid login parameters', {
-        fields: parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.'), message: i.message })),
+        fields: fieldIssues(parsed.error.issues, { root: '(query)' }),
       });
     }
     const q = parsed.data;
@@ -140,7 +154,12 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
       ...(q.screenHint ? { screenHint: q.screenHint } : {}),
       ...(q.loginHint ? { loginHint: q.loginHint } : {}),
     });
-    return redirect(url, { cookies: [flowCookie(`${PKCE_COOKIE_PREFIX}${nonce}`, verifier, '/auth')] });
+    return redirect(url, {
+      cookies: [
+        ...(await pruneFlows(context.cookies)),
+        flowCookie(`${PKCE_COOKIE_PREFIX}${nonce}`, verifier, '/auth'),
+      ],
+    });
   }
 
   /**
@@ -222,7 +241,8 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
     }
   }
 
-  async function handleCallback(event: HttpEvent, context: HttpContext): Promise<HttpResult> {
+  /** The callback's own checks: state sealed by us, this browser's verifier, a code. */
+  async function checkCallback(event: HttpEvent, context: HttpContext) {
     const q = event.queryStringParameters ?? {};
     const state = await openFlow(q.state, 'state', password, now());
     const verifierName = state ? `${PKCE_COOKIE_PREFIX}${state.nonce}` : undefined;
@@ -239,57 +259,74 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
       });
     }
     if (!q.code) throw httpError('INVALID_CODE', 'The sign-in code is missing', { cookies: clearVerifier });
+    return { state, code: q.code, codeVerifier: verifier.codeVerifier, clearVerifier };
+  }
 
+  async function handleCallback(event: HttpEvent, context: HttpContext): Promise<HttpResult> {
+    const { state, code, codeVerifier, clearVerifier } = await checkCallback(event, context);
     let auth: AuthenticationResponse;
     try {
       auth = await workos.userManagement.authenticateWithCode({
         clientId,
-        code: q.code,
-        codeVerifier: verifier.codeVerifier,
+        code,
+        codeVerifier,
         ipAddress: event.requestContext?.http?.sourceIp,
         userAgent: event.headers?.['user-agent'],
         session: sealOptions,
       });
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
+      const errorCode = (error as { code?: unknown }).code;
       const status = (error as { status?: unknown }).status;
-      if (code === 'organization_selection_required') {
-        const pending = (
-          error as {
-            rawData?: {
-              pending_authentication_token?: string;
-              organizations?: { id: string; name: string }[];
-              user?: { email?: string };
-            };
-          }
-        ).rawData;
-        const token = pending?.pending_authentication_token;
-        const orgs = pending?.organizations ?? [];
-        if (!token) throw exchangeError(error, 'INVALID_CODE');
-        if (state.organizationId && orgs.some((o) => o.id === state.organizationId)) {
-          try {
-            auth = await workos.userManagement.authenticateWithOrganizationSelection({
-              clientId,
-              pendingAuthenticationToken: token,
-              organizationId: state.organizationId,
-              session: sealOptions,
-            });
-          } catch (selectionError) {
-            const mapped = exchangeError(selectionError, 'INVALID_CODE');
-            throw httpError(mapped.code, mapped.message, { cookies: clearVerifier });
-          }
-          return complete(auth, state.returnTo, clearVerifier, 302);
-        }
-        return choicePage(token, orgs, state.returnTo, pending?.user?.email, clearVerifier);
+      if (errorCode === 'organization_selection_required') {
+        return organizationSelection(error, state, clearVerifier);
       }
-      if (status === 403 && typeof code === 'string' && code) {
+      if (status === 403 && typeof errorCode === 'string' && errorCode) {
         // WorkOS needs the user to do something first (verify email, MFA, SSO...): start over with the code.
-        const params = new URLSearchParams({ error: code, returnTo: state.returnTo });
-        callbackFailed(code);
+        const params = new URLSearchParams({ error: errorCode, returnTo: state.returnTo });
+        callbackFailed(errorCode);
         return redirect(`/auth/login?${params}`, { cookies: clearVerifier });
       }
       const mapped = exchangeError(error, 'INVALID_CODE');
       throw httpError(mapped.code, mapped.message, { cookies: clearVerifier, headers: mapped.headers ?? {} });
+    }
+    return complete(auth, state.returnTo, clearVerifier, 302);
+  }
+
+  /**
+   * WorkOS answered organization_selection_required: complete at once when the login named one of the
+   * user's organizations, else show the choice page.
+   */
+  async function organizationSelection(
+    error: unknown,
+    state: { organizationId?: string | undefined; returnTo: string },
+    clearVerifier: string[],
+  ): Promise<HttpResult> {
+    const pending = (
+      error as {
+        rawData?: {
+          pending_authentication_token?: string;
+          organizations?: { id: string; name: string }[];
+          user?: { email?: string };
+        };
+      }
+    ).rawData;
+    const token = pending?.pending_authentication_token;
+    const orgs = pending?.organizations ?? [];
+    if (!token) throw exchangeError(error, 'INVALID_CODE');
+    if (!state.organizationId || !orgs.some((o) => o.id === state.organizationId)) {
+      return choicePage(token, orgs, state.returnTo, pending?.user?.email, clearVerifier);
+    }
+    let auth: AuthenticationResponse;
+    try {
+      auth = await workos.userManagement.authenticateWithOrganizationSelection({
+        clientId,
+        pendingAuthenticationToken: token,
+        organizationId: state.organizationId,
+        session: sealOptions,
+      });
+    } catch (selectionError) {
+      const mapped = exchangeError(selectionError, 'INVALID_CODE');
+      throw httpError(mapped.code, mapped.message, { cookies: clearVerifier });
     }
     return complete(auth, state.returnTo, clearVerifier, 302);
   }
@@ -306,7 +343,6 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
       {
         kind: 'pending',
         token,
-        organizationIds: orgs.map((o) => o.id),
         returnTo,
         csrf,
         exp: now() + LOGIN_FLOW_TTL_SECONDS * 1000,
@@ -342,9 +378,10 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
       if (!sameToken(csrf, pending.csrf))
         throw invalid('This organization choice is not valid, sign in again');
       const organizationId = form.get('organizationId') ?? '';
-      if (!pending.organizationIds.includes(organizationId)) {
-        throw httpError('ORGANIZATION_SELECTION_INVALID', 'You are not a member of that organization', {
-          fields: [{ field: 'organizationId', message: 'not one of the organizations offered' }],
+      // Membership is WorkOS's to check, on the selection grant below.
+      if (!WORKOS_ORG_ID.test(organizationId)) {
+        throw httpError('ORGANIZATION_SELECTION_INVALID', 'That organization cannot be chosen', {
+          fields: [{ field: 'organizationId', message: 'must be a WorkOS organization id (org_...)' }],
         });
       }
       let auth: AuthenticationResponse;
@@ -414,11 +451,7 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
     const parsed = switchBody.safeParse(context.body);
     if (!parsed.success) {
       throw httpError('VALIDATION_FAILED', 'Invalid body', {
-        fields: parsed.error.issues.flatMap((i) =>
-          i.code === 'unrecognized_keys'
-            ? i.keys.map((key) => ({ field: key, message: 'unknown field' }))
-            : [{ field: i.path.map(String).join('.') || '(body)', message: i.message }],
-        ),
+        fields: fieldIssues(parsed.error.issues),
       });
     }
     const session = sessionOf(context);

@@ -1,8 +1,4 @@
-const escapeHtml = (value: string) =>
-  value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
+import { escapeHtml } from '@app/http';
 
 /** Allows the page's own inline style and a form post back to this site; nothing else. */
 export const CHOICE_PAGE_CSP =

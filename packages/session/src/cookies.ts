@@ -1,3 +1,5 @@
+import { stringifySetCookie } from 'cookie';
+
 /** Name of the session cookie (the WorkOS sealed session) when it is shared with subdomains. */
 export const SESSION_COOKIE = 'wos-session';
 /**
@@ -28,21 +30,28 @@ export type CookieOptions = {
   sameSite?: 'Lax' | 'Strict';
 };
 
-/** A Set-Cookie value: HttpOnly always, SameSite=Lax by default, Path=/ by default. */
+/**
+ * A Set-Cookie value: HttpOnly always, SameSite=Lax by default, Path=/ by default. Written by the
+ * `cookie` package, which percent-encodes what parseCookies (@app/http) decodes.
+ */
 export function serializeCookie(
   name: string,
   value: string,
   settings: CookieSettings,
   options: CookieOptions,
 ): string {
-  const parts = [`${name}=${value}`, `Path=${options.path ?? '/'}`];
-  if (settings.domain) parts.push(`Domain=${settings.domain}`);
-  parts.push(`Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`);
-  if (options.maxAgeSeconds <= 0) parts.push('Expires=Thu, 01 Jan 1970 00:00:00 GMT');
-  parts.push('HttpOnly');
-  if (settings.secure) parts.push('Secure');
-  parts.push(`SameSite=${options.sameSite ?? 'Lax'}`);
-  return parts.join('; ');
+  const maxAge = Math.max(0, Math.floor(options.maxAgeSeconds));
+  return stringifySetCookie({
+    name,
+    value,
+    path: options.path ?? '/',
+    ...(settings.domain ? { domain: settings.domain } : {}),
+    maxAge,
+    ...(maxAge === 0 ? { expires: new Date(0) } : {}),
+    httpOnly: true,
+    secure: settings.secure,
+    sameSite: options.sameSite === 'Strict' ? 'strict' : 'lax',
+  });
 }
 
 /** Clears a cookie: same name, Domain and Path, Max-Age=0. */

@@ -16,8 +16,8 @@ export type VerifierCookie = { kind: 'pkce'; nonce: string; codeVerifier: string
 export type PendingSelection = {
   kind: 'pending';
   token: string;
-  /** Ids of the organizations offered (names only go to the page, keeping the cookie small). */
-  organizationIds: string[];
+  // No list of the organizations offered: it grew past 4 KB for users in many organizations, and
+  // WorkOS checks membership on the selection grant anyway.
   returnTo: string;
   csrf: string;
   exp: number;

@@ -1,3 +1,4 @@
+export { loginQuery, selectOrganizationForm, switchBody } from './auth-schemas';
 export {
   type CookieSettings,
   clearCookie,

@@ -1,3 +1,5 @@
+import { decodeJwt } from 'jose';
+
 /** Claims of a WorkOS access token. Decoding does not verify: call it only on a token from a sealed cookie. */
 export type AccessTokenClaims = {
   sub?: string;
@@ -13,12 +15,11 @@ export type AccessTokenClaims = {
   iat?: number;
 };
 
+/** jose's decoder (no verification); undefined for a missing or malformed token. */
 export function decodeClaims(token: string | undefined): AccessTokenClaims | undefined {
-  const payload = token?.split('.')[1];
-  if (!payload) return undefined;
+  if (!token) return undefined;
   try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    return claims && typeof claims === 'object' ? (claims as AccessTokenClaims) : undefined;
+    return decodeJwt(token) as AccessTokenClaims;
   } catch {
     return undefined;
   }

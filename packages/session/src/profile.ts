@@ -1,5 +1,6 @@
 import { type Database, organizationMemberships, organizations, type User, users } from '@app/db';
-import { type FieldIssue, httpError } from '@app/http';
+import { fieldIssues, httpError } from '@app/http';
+import { notificationPreferenceIssues } from '@app/notifications/preferences';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import type { RequestSession } from './middleware';
@@ -52,6 +53,10 @@ export const profilePatchSchema = z
         (value) => Buffer.byteLength(JSON.stringify(value), 'utf8') <= PREFERENCES_MAX_BYTES,
         `must be at most ${PREFERENCES_MAX_BYTES} bytes as JSON`,
       )
+      // preferences.notifications: opt-outs per kind and channel (docs/notifications.md).
+      .superRefine((value, ctx) => {
+        for (const issue of notificationPreferenceIssues(value)) ctx.addIssue({ code: 'custom', ...issue });
+      })
       .nullable()
       .optional(),
   })
@@ -70,14 +75,8 @@ export function parseProfilePatch(body: unknown): ProfilePatch {
     }
     return parsed.data;
   }
-  const fields: FieldIssue[] = parsed.error.issues.flatMap((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({
-        field: key,
-        message: WORKOS_OWNED.has(key) ? 'managed by WorkOS: change it there' : 'unknown field',
-      }));
-    }
-    return [{ field: issue.path.map(String).join('.') || '(body)', message: issue.message }];
+  const fields = fieldIssues(parsed.error.issues, {
+    unknownKey: (key) => (WORKOS_OWNED.has(key) ? 'managed by WorkOS: change it there' : 'unknown field'),
   });
   throw httpError('VALIDATION_FAILED', 'Invalid profile update', { fields });
 }

@@ -19,6 +19,10 @@ export type SessionApiOptions = {
   timeoutMs?: number;
   /** Extra refresh attempts after a network error, 408, 429 or 5xx. Default 0. */
   retries?: number;
+  /** The access tokens' `iss`. Default `<baseUrl>/user_management/<clientId>`, WorkOS's own. */
+  issuer?: string;
+  /** Least time between two key downloads for an unknown key id. Default 30 s. */
+  jwksCooldownMs?: number;
 };
 
 export type SealedSession = {
@@ -96,6 +100,20 @@ export class SessionApiError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * jose errors that mean "this token is not good" rather than "the keys could not be had": a bad
+ * or expired token, an algorithm other than RS256 (alg none, HS256...), a key id the freshly
+ * fetched key set does not have (a rotated or forged key).
+ */
+const INVALID_TOKEN_CODES = new Set([
+  'ERR_JOSE_ALG_NOT_ALLOWED',
+  'ERR_JOSE_NOT_SUPPORTED',
+  'ERR_JWKS_NO_MATCHING_KEY',
+  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+]);
+const tokenIsInvalid = (code: string) =>
+  code.startsWith('ERR_JWT_') || code.startsWith('ERR_JWS_') || INVALID_TOKEN_CODES.has(code);
 
 /** Refused outright by the SDK's error mapping (never terminal, never retried as transient). */
 const REJECTED_STATUSES = new Set([401, 404, 409, 422]);
@@ -177,6 +195,7 @@ export function makeSessionApi(options: SessionApiOptions) {
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 5000;
   const retries = options.retries ?? 0;
+  const issuer = options.issuer ?? `${baseUrl}/user_management/${clientId}`;
   // One key set per instance: keep the instance at module scope so a warm container fetches it once.
   // Built on first use: jose's constructor creates a Headers object, which loads Node's HTTP client
   // (~20 ms) and would otherwise land on every cold start.
@@ -184,22 +203,23 @@ export function makeSessionApi(options: SessionApiOptions) {
   const keys = () =>
     (jwks ??= createRemoteJWKSet(new URL(`${baseUrl}/sso/jwks/${encodeURIComponent(clientId)}`), {
       timeoutDuration: timeoutMs,
-      cooldownDuration: 300_000,
+      // An unknown key id downloads the keys again (a WorkOS rotation), at most this often.
+      cooldownDuration: options.jwksCooldownMs ?? 30_000,
       ...(options.fetch ? { [customFetch]: options.fetch } : {}),
     }));
 
   /**
-   * True when the token's RS256 signature and expiry check out against the WorkOS keys; false for a
-   * bad or expired token. Throws SessionApiError('jwks_unavailable') when the keys cannot be had.
+   * True when the token is RS256, from the pinned issuer, signed by a WorkOS key and unexpired; false
+   * for any other token (including a key id unknown even after one fresh download of the keys).
+   * Throws SessionApiError('jwks_unavailable') when the keys cannot be had.
    */
   async function verifyAccessToken(accessToken: string): Promise<boolean> {
     try {
-      await jwtVerify(accessToken, keys());
+      await jwtVerify(accessToken, keys(), { algorithms: ['RS256'], issuer });
       return true;
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      if (typeof code === 'string' && (code.startsWith('ERR_JWT_') || code.startsWith('ERR_JWS_')))
-        return false;
+      if (typeof code === 'string' && tokenIsInvalid(code)) return false;
       throw new SessionApiError(
         'jwks_unavailable',
         `WorkOS keys unavailable: ${(error as Error).message}`,

@@ -14,7 +14,13 @@ import {
   upsertUser,
   users,
 } from '@app/db';
-import { eq, sql } from 'drizzle-orm';
+import {
+  emailIds,
+  membershipChangeStatement,
+  type OutboxRows,
+  organizationChangeStatement,
+} from '@app/notifications';
+import { eq, type Query, sql } from 'drizzle-orm';
 import {
   type EventEnvelope,
   type MembershipData,
@@ -38,14 +44,19 @@ import { query, textArray } from './pipeline';
  * does not sync. Every outcome but a thrown error acknowledges the message.
  */
 export type Outcome = 'applied' | 'stale' | 'duplicate' | 'ignored';
-export type ApplyResult = { outcome: Outcome; parentsFetched: number };
+export type ApplyResult = {
+  outcome: Outcome;
+  parentsFetched: number;
+  /** Ids of the EMAIL notifications the event wrote (outbox), to enqueue once the transaction commits. */
+  notify?: string[];
+};
 export type ApplyDeps = ParentDeps;
 
 const fromUpsert = (outcome: UpsertOutcome): 'applied' | 'stale' =>
   outcome === 'inserted' || outcome === 'updated' ? 'applied' : 'stale';
 
 type Effect = (ex: Executor) => Promise<'applied' | 'stale'>;
-type Plan = { effect: Effect | null; parentsFetched: number };
+type Plan = { effect: Effect | null; parentsFetched: number; outbox?: Query };
 
 /**
  * Applies one WorkOS event. Run it inside a transaction: the inbox row (processed_events) and the
@@ -132,7 +143,13 @@ export async function applyClaimed(
     throw error;
   }
   if (!plan.effect) return { outcome: 'ignored', parentsFetched: plan.parentsFetched };
-  return { outcome: await plan.effect(ex), parentsFetched: plan.parentsFetched };
+  // The outbox statement reads the state the effect replaces, so it runs first.
+  const notify = plan.outbox ? emailIds(await query<OutboxRows[number]>(ex, plan.outbox)) : [];
+  return {
+    outcome: await plan.effect(ex),
+    parentsFetched: plan.parentsFetched,
+    ...(notify.length ? { notify } : {}),
+  };
 }
 
 /** Marks events whose effect found a newer state (or a tombstone) as `stale` in the inbox. */
@@ -167,7 +184,7 @@ async function planEvent(ex: Executor, event: EventEnvelope, deps: ApplyDeps): P
     case 'organization': {
       const data = parseData(organizationData, event);
       if (action === 'deleted') return direct((x) => tombstoneOrganization(x, orgFields(data)));
-      return direct((x) => upsertOrganization(x, orgFields(data)));
+      return { ...direct((x) => upsertOrganization(x, orgFields(data))), outbox: organizationOutbox(data) };
     }
     case 'organization_membership': {
       const data = parseData(membershipData, event);
@@ -178,7 +195,11 @@ async function planEvent(ex: Executor, event: EventEnvelope, deps: ApplyDeps): P
           (action === 'deleted' ? await tombstoneMembership(x, fields) : await upsertMembership(x, fields))
             .outcome,
         );
-      return { effect, parentsFetched: parents.fetched };
+      return {
+        effect,
+        parentsFetched: parents.fetched,
+        outbox: membershipOutbox(data, action === 'deleted'),
+      };
     }
     case 'organization_domain': {
       const data = parseData(organizationDomainData, event);
@@ -236,6 +257,22 @@ export function splitType(type: string): [string, string] {
   }
   return ['other', ''];
 }
+
+/** The outbox statement of a membership event (notifications.membershipChangeStatement). */
+export const membershipOutbox = (d: MembershipData, deleted: boolean) =>
+  membershipChangeStatement({
+    workosUserId: d.user_id,
+    workosOrgId: d.organization_id,
+    workosMembershipId: d.id,
+    status: d.status,
+    roleSlug: d.role?.slug ?? d.roles?.[0]?.slug ?? null,
+    updatedAt: d.updated_at,
+    deleted,
+  });
+
+/** The outbox statement of an organization create/update (a rename notifies its admins). */
+export const organizationOutbox = (d: OrganizationData) =>
+  organizationChangeStatement({ workosOrgId: d.id, name: d.name, updatedAt: d.updated_at });
 
 export const userFields = (d: UserData) => ({
   workosId: d.id,

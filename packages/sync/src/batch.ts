@@ -14,6 +14,7 @@ import {
   userTombstoneStatement,
   userUpsertStatement,
 } from '@app/db';
+import { emailIds, type OutboxRows } from '@app/notifications';
 import { inArray } from 'drizzle-orm';
 import {
   type ApplyDeps,
@@ -22,6 +23,8 @@ import {
   claimAndFindParents,
   domainStatement,
   membershipFields,
+  membershipOutbox,
+  organizationOutbox,
   orgFields,
   splitType,
   staleStatement,
@@ -39,7 +42,7 @@ import {
 } from './events';
 import { invitationData, invitationFields } from './invitations';
 import { fetchParentOrganization, fetchParentUser } from './parents';
-import { pipeline, type Statement, send } from './pipeline';
+import { pipelineRows, type Statement, send } from './pipeline';
 
 /** What became of one event of a batch: its result, or the error that fails its message alone. */
 export type BatchOutcome = { ok: true; result: ApplyResult } | { ok: false; error: SyncError };
@@ -62,7 +65,7 @@ type Valid =
 export type BatchResult = { outcomes: BatchOutcome[]; unconfirmed: Promise<unknown> | undefined };
 
 /** An event's statements in the pipeline: [first, end) of it; the last one's rows say `applied`. */
-type Span = { index: number; first: number; end: number; parentsFetched: number };
+type Span = { index: number; first: number; end: number; parentsFetched: number; outbox?: number };
 
 /**
  * Applies the events of one SQS batch inside the caller's transaction with a handful of round
@@ -147,6 +150,13 @@ export async function applyBatch(
       released.push(events[index]?.id as string);
       continue;
     }
+    // The event's outbox statement (notifications) reads the state its effect replaces: it goes first.
+    let outbox: number | undefined;
+    if (event.kind === 'organization_membership') {
+      outbox = statements.push(membershipOutbox(event.data, event.deleted)) - 1;
+    } else if (event.kind === 'organization' && !event.deleted) {
+      outbox = statements.push(organizationOutbox(event.data)) - 1;
+    }
     const effectStart = statements.length;
     switch (event.kind) {
       case 'user':
@@ -195,20 +205,32 @@ export async function applyBatch(
     }
     if (statements.length === effectStart) {
       outcomes[index] = { ok: true, result: { outcome: 'ignored', parentsFetched } };
-    } else spans.push({ index, first, end: statements.length, parentsFetched });
+    } else
+      spans.push({
+        index,
+        first,
+        end: statements.length,
+        parentsFetched,
+        ...(outbox === undefined ? {} : { outbox }),
+      });
   }
   if (released.length) {
     statements.push(ex.delete(processedEvents).where(inArray(processedEvents.eventId, released)));
   }
 
-  const rows = statements.length ? await pipeline(ex, statements) : [];
+  const rows = statements.length ? await pipelineRows(ex, statements) : [];
   const stale: string[] = [];
   for (const span of spans) {
-    const applied = (rows[span.end - 1] ?? 0) > 0;
+    const applied = (rows[span.end - 1]?.length ?? 0) > 0;
     if (!applied) stale.push(events[span.index]?.id as string);
+    const notify = span.outbox === undefined ? [] : emailIds((rows[span.outbox] ?? []) as OutboxRows);
     outcomes[span.index] = {
       ok: true,
-      result: { outcome: applied ? 'applied' : 'stale', parentsFetched: span.parentsFetched },
+      result: {
+        outcome: applied ? 'applied' : 'stale',
+        parentsFetched: span.parentsFetched,
+        ...(notify.length ? { notify } : {}),
+      },
     };
   }
   // Not awaited: sent now, answered with the COMMIT that follows (see BatchResult.unconfirmed).

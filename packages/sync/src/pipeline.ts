@@ -22,14 +22,18 @@ const dialect = new PgDialect();
  * guarantee about the order in which promises started together reach the connection.
  */
 export async function pipeline(ex: Executor, statements: Statement[]): Promise<number[]> {
+  return (await pipelineRows(ex, statements)).map((rows) => rows.length);
+}
+
+/** pipeline, answering each statement's rows instead of their count. */
+export async function pipelineRows(ex: Executor, statements: Statement[]): Promise<unknown[][]> {
   const client = connectionOf(ex);
   const pending = statements.map((statement) => {
     const query = toQuery(statement);
     // Sent in call order: postgres.js queues each query on the connection as it is started.
     return client.unsafe(query.sql, query.params as never[], { prepare: true }).execute();
   });
-  const results = await Promise.all(pending);
-  return results.map((rows) => rows.length);
+  return (await Promise.all(pending)) as unknown[][];
 }
 
 /** Runs one statement as a named prepared statement on the executor's connection; its rows, unparsed by drizzle. */

@@ -1,14 +1,33 @@
 import type { InvocationBudget } from '@app/config/budget';
-import { type HttpEvent, type HttpResult, httpError, httpHandler, json } from '@app/http';
+import { fieldIssues, type HttpEvent, type HttpResult, httpError, httpHandler, json } from '@app/http';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import * as z from 'zod';
 import { eventEnvelope } from './events';
 
 /** SQS's message size limit, and what WorkOS events stay far below. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
-/** WorkOS signs with a millisecond timestamp; older than this is a replay. */
+/** WorkOS signs with a millisecond timestamp; further than this from now, either way, is refused. */
 export const SIGNATURE_TOLERANCE_MS = 3 * 60 * 1000;
+
+/**
+ * What goes into the SQS message attributes, which accept only some characters (a NUL is refused
+ * by SQS on every retry): WorkOS ids (`event_01H...`) and dotted lower-case event names.
+ */
+const queueAttributes = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a WorkOS event id'),
+  event: z
+    .string()
+    .regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*$/, 'must be a WorkOS event name')
+    .max(128),
+});
+
+/** The `t=` of a WorkOS-Signature header (epoch ms), when it is a number. */
+function signatureTime(sigHeader: string): number | undefined {
+  const t = /(?:^|,)\s*t=(\d{1,16})\s*(?:,|$)/.exec(sigHeader)?.[1];
+  return t === undefined ? undefined : Number(t);
+}
 
 /** The SDK's signature check (`workos.webhooks.verifyHeader`): an HMAC over the raw body, no network. */
 export type SignatureVerifier = {
@@ -31,6 +50,8 @@ export type WebhookDeps = {
   metrics?: Metrics;
   /** HSTS on responses (true outside local dev). */
   hsts?: boolean;
+  /** Epoch ms; injectable for tests. */
+  clock?: () => number;
   /** Bounds the SendMessage by the invocation's remaining time. */
   budget?: InvocationBudget;
 };
@@ -73,15 +94,12 @@ export function makeWebhookHandler(deps: WebhookDeps) {
     } catch {
       reject('validation', httpError('VALIDATION_FAILED', 'Body is not valid JSON'));
     }
-    const envelope = eventEnvelope.safeParse(parsed);
+    const envelope = eventEnvelope.extend(queueAttributes.shape).safeParse(parsed);
     if (!envelope.success) {
       reject(
         'validation',
         httpError('VALIDATION_FAILED', 'Body is not a WorkOS event', {
-          fields: envelope.error.issues.map((i) => ({
-            field: i.path.map(String).join('.') || '(body)',
-            message: i.message,
-          })),
+          fields: fieldIssues(envelope.error.issues),
         }),
       );
     }
@@ -112,6 +130,12 @@ export function makeWebhookHandler(deps: WebhookDeps) {
   }
 
   async function signatureValid(payload: string, sigHeader: string): Promise<boolean> {
+    // The SDK refuses only old timestamps: one from the future would stay replayable until then.
+    const t = signatureTime(sigHeader);
+    if (t !== undefined && Math.abs((deps.clock ?? Date.now)() - t) > SIGNATURE_TOLERANCE_MS) {
+      deps.logger?.info('webhook signature rejected', { reason: 'timestamp_out_of_window' });
+      return false;
+    }
     try {
       return await deps.workos.webhooks.verifyHeader({
         payload,

@@ -15,6 +15,11 @@ export type SyncWorkerDeps = {
   logger?: Logger;
   metrics?: Metrics;
   clock?: () => Date;
+  /**
+   * Puts the ids of the EMAIL notifications a batch wrote on the notifications queue, after its
+   * COMMIT. A failure is logged, not retried here: the sweep re-queues rows left PENDING.
+   */
+  enqueueNotifications?: (ids: string[]) => Promise<void>;
 };
 
 /** What happened to one SQS record. */
@@ -142,13 +147,30 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
 
   /** Applies a batch and says what happened to each record (the handler adds metrics and logs). */
   async function processBatch(event: SQSEvent, context?: Context): Promise<BatchReport> {
+    let report: BatchReport;
     try {
-      return await shared(event, context);
+      report = await shared(event, context);
     } catch (error) {
       deps.logger?.warn('batch transaction rolled back; applying each record on its own', {
         error: safeError(error),
       });
-      return isolated(event, context);
+      report = await isolated(event, context);
+    }
+    await enqueueNotifications(report);
+    return report;
+  }
+
+  /** The committed records' EMAIL notifications onto their queue (the outbox's after-commit step). */
+  async function enqueueNotifications(report: BatchReport) {
+    const ids = report.records.flatMap((r) => (r.ok ? (r.result.notify ?? []) : []));
+    if (!ids.length || !deps.enqueueNotifications) return;
+    try {
+      await deps.enqueueNotifications(ids);
+    } catch (error) {
+      deps.logger?.warn('notifications not enqueued; the sweep will re-queue them', {
+        count: ids.length,
+        error: safeError(error),
+      });
     }
   }
 

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { escapeHtml } from '@app/http/html';
 import type { Clock } from './clock';
 import { EmulatorHttpError, invalidGrant, oauthError } from './errors';
-import { escapeHtml, html, json, page, type Reply, type Request, redirect, str } from './http';
+import { html, json, page, type Reply, type Request, redirect, str } from './http';
 import { newId, opaqueToken } from './ids';
 import { type SigningKey, signJwt } from './jwt';
 import type { Store } from './store';

@@ -1,5 +1,6 @@
+import { escapeHtml } from '@app/http/html';
 import { EmulatorHttpError } from './errors';
-import { escapeHtml, html, page, type Reply, type Request, type Route, redirect, str } from './http';
+import { html, page, type Reply, type Request, type Route, redirect, str } from './http';
 import type { Store } from './store';
 import type { Webhooks } from './webhooks';
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { escapeHtml } from '@app/http/html';
 import { EmulatorHttpError } from './errors';
 
 export type Request = {
@@ -110,15 +111,6 @@ export function send(res: ServerResponse, reply: Reply) {
     res.writeHead(reply.status, base);
     res.end();
   }
-}
-
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
 }
 
 export function page(title: string, body: string): string {

@@ -290,6 +290,21 @@ describe('PATCH /me', () => {
       ['email', 'firstName', 'lastName', 'workosId'],
     ],
     ['a bio over 2000 characters', { bio: 'b'.repeat(2001) }, ['bio']],
+    [
+      'a notification opt-out for SMS (no provider)',
+      { preferences: { notifications: { role_changed: { sms: false } } } },
+      ['preferences.notifications.role_changed'],
+    ],
+    [
+      'a notification opt-out for an unknown kind',
+      { preferences: { notifications: { birthday: { email: false } } } },
+      ['preferences.notifications'],
+    ],
+    [
+      'a notification switch that is not a boolean',
+      { preferences: { notifications: { member_added: { email: 'no' } } } },
+      ['preferences.notifications.member_added.email'],
+    ],
   ];
   for (const [name, body, fields] of cases) {
     it(`rejects ${name} with 400 VALIDATION_FAILED naming the fields`, async () => {

@@ -15,9 +15,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a refreshed-away cookie', () => {
   it('joins the refresh while parallel requests need it, then is 401 and its stored result is gone', async () => {
-    h.emulator.setAccessTokenTtlSeconds(1);
+    h.emulator.setAccessTokenTtlSeconds(-60); // issued already expired
     const { cookie: c0 } = await h.signIn('solo@example.com');
-    await sleep(1100);
+    h.emulator.setAccessTokenTtlSeconds(300);
     const first = await h.main.me({ path: '/me', cookies: [c0!] });
     expect(first.statusCode).toBe(200);
     const c1 = cookiePair(first, 'wos-session=');
@@ -35,14 +35,12 @@ describe('a refreshed-away cookie', () => {
     expect(cookiePair(replay, 'wos-session=')).toBe('wos-session=');
     const left = await h.db.select().from(sessionRefreshes);
     expect(left.filter((row) => row.sealedResult !== null)).toHaveLength(0);
-    h.emulator.setAccessTokenTtlSeconds(300);
   });
 
   it('stores the winner’s result encrypted: the database alone yields no usable cookie', async () => {
-    h.emulator.setAccessTokenTtlSeconds(1);
+    h.emulator.setAccessTokenTtlSeconds(-60); // issued already expired
     const { cookie: c0 } = await h.signIn('admin@acme.test');
     h.emulator.setAccessTokenTtlSeconds(300);
-    await sleep(1100);
     const res = await h.main.me({ path: '/me', cookies: [c0!] });
     expect(res.statusCode).toBe(200);
     const c1 = cookiePair(res, 'wos-session=')!.slice('wos-session='.length);

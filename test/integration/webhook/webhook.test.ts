@@ -112,6 +112,8 @@ describe('POST /webhooks/workos', () => {
       (payload) => ({ payload, signature: signWebhook(`${payload} `, SECRET) }),
     ],
     ['a timestamp older than 3 minutes', (payload) => ({ payload, time: Date.now() - 181_000 })],
+    ['a timestamp more than 3 minutes ahead', (payload) => ({ payload, time: Date.now() + 181_000 })],
+    ['a timestamp a year ahead', (payload) => ({ payload, time: Date.now() + 365 * 86_400_000 })],
     ['a malformed header', (payload) => ({ payload, signature: 'garbage' })],
     ['an empty v1', (payload) => ({ payload, signature: `t=${Date.now()}, v1=` })],
     ['a header without t', (payload) => ({ payload, signature: 'v1=abc' })],
@@ -141,6 +143,14 @@ describe('POST /webhooks/workos', () => {
     ['an event without event', JSON.stringify({ id: 'event_1', data: {} })],
     ['an event without data', JSON.stringify({ id: 'event_1', event: 'user.created' })],
     ['an event whose data is not an object', JSON.stringify({ id: 'event_1', event: 'x', data: 'y' })],
+    // Both go into SQS message attributes, which cannot carry a NUL (a permanent 503 before).
+    ['an event name with a NUL', JSON.stringify({ id: 'event_1', event: 'user.\u0000created', data: {} })],
+    ['an event id with a NUL', JSON.stringify({ id: 'event_\u00001', event: 'user.created', data: {} })],
+    ['an event name with spaces', JSON.stringify({ id: 'event_1', event: 'user created', data: {} })],
+    [
+      'an event id of 300 characters',
+      JSON.stringify({ id: `event_${'a'.repeat(294)}`, event: 'x.y', data: {} }),
+    ],
   ];
   for (const [name, payload] of invalid) {
     it(`answers ${name} (validly signed) with 400 VALIDATION_FAILED and enqueues nothing`, async () => {

@@ -3,6 +3,7 @@ import type { Sessions } from '@app/session';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeAuthHandler } from '../../../functions/auth/app';
 import { makeMeHandler } from '../../../functions/me/app';
+import { makeNotificationsHandler } from '../../../functions/notifications/app';
 import { makeOrganizationsHandler } from '../../../functions/organizations/app';
 import { makeWebhookApp } from '../../../functions/webhook/app';
 import { type HttpFunction, routeKey, routeKeysOf, routes } from '../../../infra/routes';
@@ -30,6 +31,7 @@ const apps: Record<HttpFunction, () => { routes: readonly string[] }> = {
       redirectUri: 'https://api.example.com/auth/callback',
     }),
   me: () => makeMeHandler({ db, sessions, hsts: true }),
+  notifications: () => makeNotificationsHandler({ db, sessions, hsts: true }),
   organizations: () =>
     makeOrganizationsHandler({ db, sessions, hsts: true, workos: async () => ({}) as never }),
   webhook: () => makeWebhookApp({ sqs: {} as never, queueUrl: 'q', secret: 's', workos: {} as never }),

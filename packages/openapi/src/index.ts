@@ -1,0 +1,1 @@
+export { openApiDocument, type RouteDoc, routeDocs } from './document';
