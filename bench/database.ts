@@ -68,7 +68,12 @@ const WRITE = /\b(insert\s+into|update\s+"?\w+"?\s+set|delete\s+from)\b/i;
  * builds it) that counts what it sends: statements (postgres.js `debug`), writes among them, and
  * round trips (client flights: each time the client sends after having heard from the server).
  */
-export function countingDb(url: string, applicationName: string) {
+export function countingDb(
+  url: string,
+  applicationName: string,
+  options: { namedStatements?: boolean } = {},
+) {
+  const named = options.namedStatements !== false;
   const counter = { statements: 0, writes: 0, roundTrips: 0 };
   const sql = postgres(url, {
     max: 1,
@@ -76,6 +81,8 @@ export function countingDb(url: string, applicationName: string) {
     idle_timeout: 60,
     onnotice: () => {},
     connection: { application_name: applicationName },
+    // Unnamed statements: what a pooler in transaction mode without pinning needs (parsed every time).
+    ...(named ? {} : { prepare: false }),
     debug: (_connection, query) => {
       counter.statements++;
       if (WRITE.test(query)) counter.writes++;
@@ -84,7 +91,7 @@ export function countingDb(url: string, applicationName: string) {
     ...({ socket: (options: { host: string[]; port: number[] }) => openCounted(options, counter) } as object),
   });
   // The same view of the client as createDb gives drizzle (one-off queries prepared).
-  const db = drizzle(preparedByDefault(sql), { schema });
+  const db = drizzle(named ? preparedByDefault(sql) : sql, { schema });
   return { db, sql, counter, close: () => sql.end({ timeout: 5 }) };
 }
 

@@ -58,6 +58,8 @@ export async function measureMe(options: {
   databaseUrl: string;
   requests: number;
   firstSeenRequests: number;
+  /** false: unnamed statements (no prepared statements pinning an RDS Proxy connection). */
+  namedStatements?: boolean;
 }): Promise<MeResult> {
   // Tokens that outlive the run: no refresh lands in the middle of the timed loop.
   const emulator = await startEmulator({ seed: demoSeed, accessTokenTtlSeconds: 3600 });
@@ -90,7 +92,7 @@ export async function measureMe(options: {
 
   // The me function, composed as loadSessionRuntime('me') composes it.
   const { logger, metrics } = createTelemetry('me', 'INFO');
-  const meDb = countingDb(options.databaseUrl, 'me');
+  const meDb = countingDb(options.databaseUrl, 'me', { namedStatements: options.namedStatements !== false });
   const sessions = makeSessions({
     sessionApi: sessionApiFor(settings),
     db: meDb.db,

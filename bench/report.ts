@@ -1,5 +1,6 @@
 import type { BundleResult } from './bundles';
 import type { MeResult, MeRun } from './me';
+import type { PipelineResult } from './pipeline';
 import type { WebhookResult } from './webhook';
 import type { WorkerResult, WorkerRun } from './worker';
 
@@ -22,6 +23,10 @@ export type Results = {
   me: MeResult;
   webhook: WebhookResult;
   worker: WorkerResult;
+  /** GET /me with unnamed statements (prepare: false), against `me` with named ones; absent in older runs. */
+  meUnnamed?: MeResult;
+  /** The whole sync path at 1, 2, 5 and 10 worker instances (pipeline.ts); absent in older runs. */
+  pipeline?: PipelineResult;
   targets: Target[];
 };
 
@@ -148,6 +153,20 @@ export function renderTable(r: Results): string {
     handler('GET /me (cookie verified earlier by this container)', me.warm, me.warm),
     handler('GET /me (cookie new to this container: unseal + JWT verify)', me.firstSeen, me.firstSeen),
     handler("GET /me, seed's way (+ lastLoginAt write per request)", me.baseline, me.baseline),
+    ...(r.meUnnamed
+      ? [
+          handler(
+            'GET /me, unnamed statements (no proxy pinning), cookie verified',
+            r.meUnnamed.warm,
+            r.meUnnamed.warm,
+          ),
+          handler(
+            'GET /me, unnamed statements, cookie new to this container',
+            r.meUnnamed.firstSeen,
+            r.meUnnamed.firstSeen,
+          ),
+        ]
+      : []),
     handler('POST /webhooks/workos (verify + SendMessage to fauxqs)', r.webhook),
     '',
     `DB columns are per request. GET /me: ${me.speedup}x the ops/s of the seed's way (${me.warm.requests} requests each, alternating blocks).`,
@@ -181,9 +200,37 @@ export function renderTable(r: Results): string {
     '',
     `Sync worker: ${w.speedup}x the events/s of the seed's way. Inbox rows: ${outcomes.join(', ')}; failed records ${w.worker.failedRecords}.`,
     '',
+    ...(r.pipeline ? [...pipelineTable(r.pipeline), ''] : []),
     row(['target', 'goal', 'measured', 'met']),
     rule(4),
     ...r.targets.map((t) => row([t.what, t.goal, t.measured, t.met ? 'yes' : '**no**'])),
   );
   return lines.join('\n');
+}
+
+/** Webhook -> SQS -> N worker instances -> PostgreSQL, one row per N. */
+function pipelineTable(p: PipelineResult): string[] {
+  return [
+    row([
+      'pipeline: webhook -> SQS -> workers',
+      'events/s',
+      'delivery p50 ms',
+      'delivery p99 ms',
+      'deadlocks',
+      'failed records',
+      'connections',
+    ]),
+    rule(7),
+    ...p.runs.map((x) =>
+      row([
+        `${x.workers} worker instance${x.workers === 1 ? '' : 's'} (${x.events} events)`,
+        x.eventsPerSec,
+        x.deliveryP50Ms,
+        x.deliveryP99Ms,
+        x.deadlocks,
+        x.retries,
+        x.connectionsMax,
+      ]),
+    ),
+  ];
 }

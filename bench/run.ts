@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { measureBundles } from './bundles';
 import { prepareDatabase } from './database';
 import type { MeResult } from './me';
+import type { PipelineResult } from './pipeline';
 import { newestProfile, type ProfileShare, summarizeProfile } from './profile';
 import { checkTargets, type Results, renderTable } from './report';
 import { round } from './stats';
@@ -29,8 +30,22 @@ const workDir = path.join(benchDir, '.work');
 mkdirSync(workDir, { recursive: true });
 
 const settings = args.quick
-  ? { coldImportRuns: 3, meRequests: 400, meFirstSeen: 20, webhookRequests: 200, workerBatches: 40 }
-  : { coldImportRuns: 15, meRequests: 4000, meFirstSeen: 150, webhookRequests: 2000, workerBatches: 400 };
+  ? {
+      coldImportRuns: 3,
+      meRequests: 400,
+      meFirstSeen: 20,
+      webhookRequests: 200,
+      workerBatches: 40,
+      pipelineBatches: 10,
+    }
+  : {
+      coldImportRuns: 15,
+      meRequests: 4000,
+      meFirstSeen: 150,
+      webhookRequests: 2000,
+      workerBatches: 400,
+      pipelineBatches: 60,
+    };
 
 const step = (text: string) => process.stderr.write(`bench: ${text}\n`);
 const profileDir = path.join(workDir, 'profiles');
@@ -60,6 +75,7 @@ async function section<T>(name: string, databaseUrl: string): Promise<T> {
           meFirstSeen: settings.meFirstSeen,
           webhookRequests: settings.webhookRequests,
           workerBatches: settings.workerBatches,
+          pipelineBatches: settings.pipelineBatches,
         }),
       },
       // The functions' JSON logs and EMF metrics go to stdout, as in Lambda: discarded here.
@@ -76,7 +92,7 @@ async function section<T>(name: string, databaseUrl: string): Promise<T> {
 const loadAtStart = round(loadavg()[0] ?? 0, 2);
 step('preparing a fresh database');
 const database = await prepareDatabase(workDir);
-let measured: Pick<Results, 'bundles' | 'me' | 'webhook' | 'worker'>;
+let measured: Pick<Results, 'bundles' | 'me' | 'meUnnamed' | 'webhook' | 'worker' | 'pipeline'>;
 try {
   step(`building every function and importing each in ${settings.coldImportRuns} fresh processes`);
   const bundles = await measureBundles({
@@ -87,11 +103,15 @@ try {
   });
   step('GET /me');
   const me = await section<MeResult>('me', database.url);
+  step('GET /me with unnamed statements (what RDS Proxy multiplexes without pinning)');
+  const meUnnamed = await section<MeResult>('me-unnamed', database.url);
   step('POST /webhooks/workos');
   const webhook = await section<WebhookResult>('webhook', database.url);
   step('sync worker');
   const worker = await section<WorkerResult>('worker', database.url);
-  measured = { bundles, me, webhook, worker };
+  step('pipeline: webhook -> SQS -> 1, 2, 5, 10 worker instances');
+  const pipeline = await section<PipelineResult>('pipeline', database.url);
+  measured = { bundles, me, meUnnamed, webhook, worker, pipeline };
 } finally {
   await database.drop();
 }

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { measureMe } from './me';
+import { measurePipeline } from './pipeline';
 import { measureWebhook } from './webhook';
 import { measureWorker } from './worker';
 
@@ -17,8 +18,16 @@ if (!out || !databaseUrl) throw new Error('BENCH_OUT and BENCH_DATABASE_URL are 
 const sections: Record<string, () => Promise<unknown>> = {
   me: () =>
     measureMe({ databaseUrl, requests: size.meRequests ?? 4000, firstSeenRequests: size.meFirstSeen ?? 150 }),
+  'me-unnamed': () =>
+    measureMe({
+      databaseUrl,
+      requests: size.meRequests ?? 4000,
+      firstSeenRequests: size.meFirstSeen ?? 150,
+      namedStatements: false,
+    }),
   webhook: () => measureWebhook({ requests: size.webhookRequests ?? 2000 }),
   worker: () => measureWorker({ databaseUrl, batches: size.workerBatches ?? 400 }),
+  pipeline: () => measurePipeline({ databaseUrl, batchesPerRun: size.pipelineBatches ?? 60 }),
 };
 const measure = name ? sections[name] : undefined;
 if (!measure) throw new Error(`unknown section ${name}; one of ${Object.keys(sections).join(', ')}`);

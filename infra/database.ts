@@ -6,6 +6,8 @@ import {
   Credentials,
   DatabaseInstance,
   DatabaseInstanceEngine,
+  type DatabaseProxy,
+  DatabaseSecret,
   PostgresEngineVersion,
   StorageType,
 } from 'aws-cdk-lib/aws-rds';
@@ -22,15 +24,28 @@ export type DatabaseProps = {
 
 export const DATABASE_NAME = 'workos_auth';
 export const POSTGRES_PORT = 5432;
+/** The role the functions connect as: owns nothing, may read and write the app's tables. */
+export const APP_DATABASE_USER = 'workos_auth_app';
+/**
+ * Where the Lambda Node.js runtime keeps the CA bundle with the RDS certificate authorities; Node
+ * loads it through NODE_EXTRA_CA_CERTS so `sslmode=verify-full` can verify the instance.
+ */
+export const LAMBDA_CA_BUNDLE = '/var/runtime/ca-cert.pem';
 
 /**
- * RDS PostgreSQL 17 in isolated subnets: encrypted, never public, backed up, TLS from the client
- * (the RDS secret becomes a `sslmode=require` DATABASE_URL). Credentials are generated into Secrets
- * Manager; functions receive the secret's ARN, never the password.
+ * RDS PostgreSQL 17 in isolated subnets: encrypted, never public, backed up, TLS verified by the
+ * client (`sslmode=verify-full`). Two generated secrets: the master's (migrations only) and the app
+ * role's (`workos_auth_app`, created by the migrate function), which the functions use. With
+ * `dbProxy` (prod), the functions go through RDS Proxy instead: TLS required, IAM authentication,
+ * the proxy itself logging in as the app role; the functions never see a password.
  */
 export class Database extends Construct {
   readonly instance: DatabaseInstance;
+  /** The master user's secret: the migrate function only. */
   readonly secret: ISecret;
+  /** The app role's secret (host, port, dbname attached): functions that connect directly. */
+  readonly appSecret: ISecret;
+  readonly proxy: DatabaseProxy | undefined;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -75,6 +90,39 @@ export class Database extends Construct {
     // A kept database (snapshot or retain) keeps the credentials that open it.
     if (settings.removalPolicy !== 'destroy') {
       (this.instance.node.findChild('Secret') as Resource).applyRemovalPolicy(RemovalPolicy.RETAIN);
+    }
+
+    this.appSecret = new DatabaseSecret(this, 'AppSecret', {
+      username: APP_DATABASE_USER,
+      masterSecret: this.secret,
+      // Characters that need escaping in a URL or in SQL stay out of the generated password.
+      excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
+    }).attach(this.instance);
+    if (settings.removalPolicy !== 'destroy') this.appSecret.applyRemovalPolicy(RemovalPolicy.RETAIN);
+
+    if (settings.dbProxy) {
+      const proxySecurityGroup = new SecurityGroup(this, 'ProxySecurityGroup', {
+        vpc: props.vpc,
+        description: 'RDS Proxy: admits only the functions security group',
+        allowAllOutbound: false,
+      });
+      this.proxy = this.instance.addProxy('Proxy', {
+        secrets: [this.appSecret],
+        vpc: props.vpc,
+        vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+        securityGroups: [proxySecurityGroup],
+        requireTLS: true,
+        iamAuth: true,
+        maxConnectionsPercent: settings.dbProxyMaxConnectionsPercent,
+        // A request that cannot borrow a connection fails fast (503) instead of holding the Lambda.
+        borrowTimeout: Duration.seconds(5),
+      });
+      this.proxy.connections.allowFrom(
+        props.clients,
+        Port.tcp(POSTGRES_PORT),
+        'PostgreSQL from the functions',
+      );
+      this.instance.connections.allowFrom(this.proxy, Port.tcp(POSTGRES_PORT), 'PostgreSQL from RDS Proxy');
     }
   }
 }

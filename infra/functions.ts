@@ -4,6 +4,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { DatabaseProxy } from 'aws-cdk-lib/aws-rds';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IDependable } from 'constructs';
@@ -16,7 +17,10 @@ import { env as organizationsEnv } from '../functions/organizations/env';
 import { env as reconcileEnv } from '../functions/reconcile/env';
 import { env as syncWorkerEnv } from '../functions/sync-worker/env';
 import { env as webhookEnv } from '../functions/webhook/env';
+import { HTTP_FUNCTION_TIMEOUT_MS } from '../packages/config/src/budget';
 import { secretArnVariables } from '../packages/config/src/secrets';
+import { type DatabaseFunction, databaseConcurrency } from './connections';
+import { APP_DATABASE_USER, DATABASE_NAME, LAMBDA_CA_BUNDLE, POSTGRES_PORT } from './database';
 import { AppFunction } from './node-function';
 import type { HttpFunction } from './routes';
 import type { Settings } from './settings';
@@ -36,7 +40,10 @@ export type AppFunctionsProps = {
   functionsSecurityGroup: SecurityGroup;
   /** The secret holding each secret value (infra/secrets.ts), by variable name. */
   secrets: Record<keyof typeof secretArnVariables, ISecret>;
+  /** The database secret functions read when they connect directly (no proxy). */
   databaseSecret: ISecret;
+  /** With RDS Proxy the functions connect through it with IAM authentication instead. */
+  databaseProxy?: DatabaseProxy | undefined;
   queue: Queue;
   /** Public base URL of the API (custom domain or execute-api), for WORKOS_REDIRECT_URI. */
   apiBaseUrl: string;
@@ -117,8 +124,9 @@ export class AppFunctions extends Construct {
     this.backfill = this.make(
       'backfill',
       'Ops-invoked: imports every WorkOS organization, user and membership (resumable)',
-      // One at a time: two imports would race on the same resume cursor.
-      { timeout: Duration.minutes(15), memorySize: 1024, reservedConcurrentExecutions: 1 },
+      // One at a time (SINGLETON_CONCURRENCY in connections.ts): two imports would race on the same
+      // resume cursor.
+      { timeout: Duration.minutes(15), memorySize: 1024 },
     );
 
     this.syncWorker.addEventSource(
@@ -168,15 +176,21 @@ export class AppFunctions extends Construct {
   make(
     name: FunctionName,
     description: string,
-    options: { timeout?: Duration; memorySize?: number; reservedConcurrentExecutions?: number } = {},
+    options: { timeout?: Duration; memorySize?: number } = {},
   ): AppFunction {
+    const { settings } = this.props;
     const { environment, grants, database } = this.environmentFor(name);
     const fn = new AppFunction(this, idOf(name), {
       entry: `functions/${name}/handler.ts`,
       description,
-      timeout: options.timeout ?? Duration.seconds(10),
+      timeout: options.timeout ?? Duration.millis(HTTP_FUNCTION_TIMEOUT_MS),
       memorySize: options.memorySize ?? 512,
-      reservedConcurrentExecutions: options.reservedConcurrentExecutions,
+      // Every database function has a known maximum concurrency, its connection budget (connections.ts);
+      // the worker's is its SQS event source's maximum concurrency instead.
+      reservedConcurrentExecutions:
+        database && name !== 'sync-worker'
+          ? databaseConcurrency(settings)[name as DatabaseFunction]
+          : undefined,
       environment,
       logRetention: this.props.logRetention,
       logRemovalPolicy: this.props.logRemovalPolicy,
@@ -217,8 +231,18 @@ export class AppFunctions extends Construct {
         environment[secretArnVariables[variable as keyof typeof secretArnVariables]] = secret.secretArn;
         grants.push((fn) => secret.grantRead(fn));
       } else if (variable === 'DATABASE_URL') {
-        environment.DATABASE_SECRET_ARN = databaseSecret.secretArn;
-        grants.push((fn) => databaseSecret.grantRead(fn));
+        // TLS verify-full: the RDS CAs come from the runtime's bundle (RDS Proxy's certificate is public).
+        environment.NODE_EXTRA_CA_CERTS = LAMBDA_CA_BUNDLE;
+        const proxy = this.props.databaseProxy;
+        if (proxy) {
+          // No password anywhere: the client signs an IAM token per connection (DATABASE_IAM_AUTH).
+          environment.DATABASE_URL = `postgres://${APP_DATABASE_USER}@${proxy.endpoint}:${POSTGRES_PORT}/${DATABASE_NAME}?sslmode=verify-full`;
+          environment.DATABASE_IAM_AUTH = 'true';
+          grants.push((fn) => proxy.grantConnect(fn, APP_DATABASE_USER));
+        } else {
+          environment.DATABASE_SECRET_ARN = databaseSecret.secretArn;
+          grants.push((fn) => databaseSecret.grantRead(fn));
+        }
         database = true;
       } else if (variable === 'QUEUE_URL') {
         environment.QUEUE_URL = queue.queueUrl;

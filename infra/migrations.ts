@@ -6,6 +6,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IDependable } from 'constructs';
 import { migrationsDigest as digestOf } from '../packages/db/src/migrate';
+import { LAMBDA_CA_BUNDLE } from './database';
 import { AppFunction, executionRole, repoRoot } from './node-function';
 
 export const MIGRATIONS_DIR = path.join(repoRoot, 'migrations');
@@ -17,6 +18,8 @@ export type MigrationsProps = {
   vpc: Vpc;
   functionsSecurityGroup: SecurityGroup;
   databaseSecret: ISecret;
+  /** The app role's secret: the migrate function creates the role and keeps its password in step. */
+  appDatabaseSecret: ISecret;
   /** The database itself: the migrations run once it is available. */
   database: IDependable;
   logRetention: RetentionDays;
@@ -47,6 +50,8 @@ export class Migrations extends Construct {
         LOG_LEVEL: 'INFO',
         POWERTOOLS_SERVICE_NAME: 'migrate',
         DATABASE_SECRET_ARN: props.databaseSecret.secretArn,
+        APP_DATABASE_SECRET_ARN: props.appDatabaseSecret.secretArn,
+        NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,
       },
       vpc: props.vpc,
       securityGroups: [props.functionsSecurityGroup],
@@ -55,6 +60,7 @@ export class Migrations extends Construct {
       afterBundling: (inputDir, outputDir) => [`cp -r "${inputDir}/migrations" "${outputDir}/migrations"`],
     });
     props.databaseSecret.grantRead(this.function);
+    props.appDatabaseSecret.grantRead(this.function);
 
     const providerLogs = new LogGroup(this, 'ProviderLogs', {
       retention: props.logRetention,

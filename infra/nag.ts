@@ -152,6 +152,11 @@ export function acknowledgeFindings(stack: AuthStack, settings: Settings): Ackno
     'Functions build DATABASE_URL once per cold start, so an automatic single-user rotation would break reconnects of warm functions; rotation follows docs/secret-rotation.md.',
   );
   ack(
+    database.node.findChild('AppSecret'),
+    'SMG4',
+    "The app role's password is set by the migrate function on deploy; rotating it means a new deploy (docs/secret-rotation.md), and through RDS Proxy the functions authenticate with IAM tokens, never this password.",
+  );
+  ack(
     database.instance,
     'RDS11',
     'The instance is reachable only from the functions security group inside isolated subnets; a non-default port would add no protection.',

@@ -103,6 +103,17 @@ export const settingsSchema = z
     webhookBurstLimit: int(1, 5000),
     /** Upper bound on concurrent sync-worker instances (SQS event source maximum concurrency). */
     workerMaxConcurrency: int(2, 1000),
+    /**
+     * Reserved concurrency of the HTTP functions that use the database: each instance holds one
+     * connection, so these caps (with the worker's) are the connection budget (infra/connections.ts).
+     */
+    authConcurrency: int(1, 1000),
+    meConcurrency: int(1, 1000),
+    organizationsConcurrency: int(1, 1000),
+    /** Functions reach PostgreSQL through RDS Proxy (TLS required, IAM authentication). */
+    dbProxy: bool,
+    /** Share of the instance's max_connections the proxy may open (the rest stays for ops). */
+    dbProxyMaxConnectionsPercent: int(10, 100),
   })
   .superRefine((s, ctx) => {
     if ((s.apiDomainName || s.tenantBaseDomain) && !s.certificateArn) {
@@ -193,6 +204,7 @@ const common = {
   workerMaxConcurrency: 5,
   edgeAuthRateLimit: 300,
   edgeWebhookRateLimit: 3000,
+  dbProxyMaxConnectionsPercent: 90,
 };
 
 export const defaults = {
@@ -214,6 +226,10 @@ export const defaults = {
     authBurstLimit: 20,
     webhookRateLimit: 20,
     webhookBurstLimit: 40,
+    authConcurrency: 10,
+    meConcurrency: 20,
+    organizationsConcurrency: 10,
+    dbProxy: false,
   },
   production: {
     ...common,
@@ -233,6 +249,10 @@ export const defaults = {
     authBurstLimit: 100,
     webhookRateLimit: 100,
     webhookBurstLimit: 200,
+    authConcurrency: 50,
+    meConcurrency: 150,
+    organizationsConcurrency: 50,
+    dbProxy: true,
   },
 } as const;
 

@@ -65,6 +65,7 @@ export class AuthStack extends Stack {
       vpc: this.network.vpc,
       functionsSecurityGroup: this.network.functionsSecurityGroup,
       databaseSecret: this.database.secret,
+      appDatabaseSecret: this.database.appSecret,
       database: this.database.instance,
       ...logs,
     });
@@ -73,7 +74,8 @@ export class AuthStack extends Stack {
       vpc: this.network.vpc,
       functionsSecurityGroup: this.network.functionsSecurityGroup,
       secrets: this.secrets.byValue,
-      databaseSecret: this.database.secret,
+      databaseSecret: this.database.appSecret,
+      databaseProxy: this.database.proxy,
       queue: this.sync.queue,
       apiBaseUrl: this.api.baseUrl,
       schemaReady: this.migrations.resource,

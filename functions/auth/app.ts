@@ -1,3 +1,4 @@
+import type { InvocationBudget } from '@app/config/budget';
 import type { Database } from '@app/db';
 import { httpHandler, jsonBody, type RouteHandler, requireAppOrigin, routeHandlers } from '@app/http';
 import { requireSession } from '@app/session';
@@ -9,6 +10,7 @@ export type AuthHandlerDeps = AuthFlowsOptions & {
   hsts: boolean;
   /** Secrets still holding their placeholder: every request is refused (503 NOT_CONFIGURED). */
   notConfigured?: readonly string[];
+  budget?: InvocationBudget;
 };
 
 /** The auth function: /auth/login, /auth/callback, /auth/select-organization, /auth/logout, /auth/switch-organization. */
@@ -18,6 +20,7 @@ export function makeAuthHandler(deps: AuthHandlerDeps) {
     hsts: deps.hsts,
     notConfigured: deps.notConfigured,
     metrics: deps.metrics,
+    budget: deps.budget,
     ...(deps.logger ? { logger: deps.logger } : {}),
   };
   const appOrigin = requireAppOrigin({

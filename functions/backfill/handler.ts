@@ -7,12 +7,13 @@ import type { Context } from 'aws-lambda';
 const runtime = await loadSyncRuntime('backfill', {
   workos: { timeoutMs: 10_000, maxRetries: 2 },
 });
-const { db, workos, logger, metrics } = runtime;
+const { db, workos, logger, metrics, budget } = runtime;
 const backfill = makeBackfill({ db, workos, logger, metrics });
 
 export const handler = async (event: unknown, context: Context) => {
   logger.addContext(context);
   if (refusedAsNotConfigured(runtime)) return { complete: false, code: 'NOT_CONFIGURED' as const };
+  budget.start(context);
   const request = parseBackfillRequest(event);
   return backfill.run({ ...request, remainingMs: () => context.getRemainingTimeInMillis() });
 };

@@ -1,3 +1,4 @@
+import type { InvocationBudget } from '@app/config/budget';
 import type { Database } from '@app/db';
 import { httpHandler, jsonBody, ok, type RouteHandler, requireAppOrigin, routeHandlers } from '@app/http';
 import { makeProfile, parseProfilePatch, requireSession, type Sessions, sessionOf } from '@app/session';
@@ -18,6 +19,7 @@ export type MeHandlerDeps = {
   metrics?: Metrics;
   /** Secrets still holding their placeholder: every request is refused (503 NOT_CONFIGURED). */
   notConfigured?: readonly string[];
+  budget?: InvocationBudget;
 };
 
 /** The me function: GET /me, PATCH /me, GET /health. One instance per container (or per test). */
@@ -28,6 +30,7 @@ export function makeMeHandler(deps: MeHandlerDeps) {
     hsts,
     notConfigured: deps.notConfigured,
     metrics: deps.metrics,
+    budget: deps.budget,
     ...(logger ? { logger } : {}),
   };
   const signedIn = requireSession(deps);

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@app/config';
 import { resolveSecrets } from '@app/config/secrets';
-import { migrationsDigest, runMigrations } from '@app/db/migrate';
+import { ensureAppRole, migrationsDigest, runMigrations } from '@app/db/migrate';
 import { createTelemetry } from '@app/telemetry';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { env } from './env';
@@ -35,5 +35,7 @@ export const handler = async (event: CloudFormationCustomResourceEvent) => {
   await resolveSecrets();
   const { DATABASE_URL } = loadConfig(env);
   await runMigrations(DATABASE_URL, folder);
+  const { APP_DATABASE_USER: user, APP_DATABASE_PASSWORD: password } = process.env;
+  if (user && password) await ensureAppRole(DATABASE_URL, { user, password });
   return { PhysicalResourceId: physicalId };
 };

@@ -1,3 +1,4 @@
+import type { InvocationBudget } from '@app/config/budget';
 import type { Database } from '@app/db';
 import {
   type HttpEvent,
@@ -56,6 +57,7 @@ export type OrganizationsHandlerDeps = {
   notConfigured?: readonly string[];
   /** Notification emails written by a management change, onto their queue after COMMIT. */
   enqueueNotifications?: (ids: string[]) => Promise<void>;
+  budget?: InvocationBudget;
 };
 
 const param = (event: HttpEvent, name: string) => {
@@ -78,6 +80,7 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
     hsts,
     notConfigured: deps.notConfigured,
     metrics: deps.metrics,
+    budget: deps.budget,
     ...(logger ? { logger } : {}),
   };
   const signedIn = requireSession(deps);

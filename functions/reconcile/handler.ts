@@ -10,7 +10,7 @@ const runtime = await loadSyncRuntime('reconcile', {
   // The reconciler retries with its own bounded backoff inside the Lambda's time budget.
   workos: { timeoutMs: 10_000, maxRetries: 0 },
 });
-const { config, db, workos, logger, metrics } = runtime;
+const { config, db, workos, logger, metrics, budget } = runtime;
 const reconciler = makeReconciler({
   db,
   workos,
@@ -24,5 +24,6 @@ const reconciler = makeReconciler({
 export const handler = async (_event: ScheduledEvent, context: Context) => {
   logger.addContext(context);
   if (refusedAsNotConfigured(runtime)) return { code: 'NOT_CONFIGURED' as const };
+  budget.start(context);
   return reconciler.run({ remainingMs: () => context.getRemainingTimeInMillis() });
 };

@@ -8,7 +8,7 @@ import { env } from './env';
 // SQS (ReportBatchItemFailures) -> WorkOS events applied to PostgreSQL; the notifications they
 // write go on the notifications queue after each COMMIT.
 const runtime = await loadSyncRuntime('sync-worker', { env });
-const { db, workos, logger, metrics, config } = runtime;
+const { db, workos, logger, metrics, config, budget } = runtime;
 const enqueueNotifications = config.NOTIFICATIONS_QUEUE_URL
   ? makeNotificationQueue({
       sqs: createSqs(config),
@@ -27,6 +27,7 @@ const worker = makeSyncWorker({
 
 export const handler = (event: SQSEvent, context: Context) => {
   logger.addContext(context);
+  budget.start(context);
   // Not configured: every message goes back to the queue untouched (nothing applied half-way).
   if (refusedAsNotConfigured(runtime)) {
     return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };

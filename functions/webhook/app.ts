@@ -9,6 +9,7 @@ export function makeWebhookApp(deps: WebhookDeps) {
   };
   return routeHandlers(routeKeysOf('webhook'), handlers, {
     hsts: deps.hsts ?? true,
+    budget: deps.budget,
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
 }

@@ -1,3 +1,4 @@
+import { makeInvocationBudget } from '@app/config/budget';
 import { loadRuntime } from '@app/config/runtime';
 import { createSqs } from '@app/config/sqs';
 import { createWorkOS } from '@app/config/workos';
@@ -17,4 +18,5 @@ export const handler = makeWebhookApp({
   metrics,
   hsts: config.APP_ENV !== 'local',
   notConfigured,
+  budget: makeInvocationBudget(),
 });

@@ -94,8 +94,9 @@ describe('RDS PostgreSQL', () => {
     expect(JSON.stringify(p.MasterUserPassword)).toContain(secretId);
     expect(secret.Properties.GenerateSecretString).toMatchObject({ GenerateStringKey: 'password' });
     expect(secret.Properties.SecretString).toBeUndefined();
-    // The attachment adds host, port and dbname, which resolveSecrets turns into DATABASE_URL.
-    template.resourceCountIs('AWS::SecretsManager::SecretTargetAttachment', 1);
+    // The attachments add host, port and dbname, which resolveSecrets turns into DATABASE_URL: the
+    // master's (migrate) and the app role's (the functions).
+    template.resourceCountIs('AWS::SecretsManager::SecretTargetAttachment', 2);
   });
 });
 

@@ -89,7 +89,7 @@ describe.each(Object.entries(stages))('%s template', (_, context) => {
     );
   });
 
-  it('the functions security group lets out only HTTPS and the database port', () => {
+  it('the functions security group lets out only HTTPS and the database port (instance, and proxy if any)', () => {
     const groupId = logicalId(stack.network.functionsSecurityGroup, stack);
     const group = all[groupId]!;
     const inline = (group.Properties.SecurityGroupEgress ?? []) as Cfn[];
@@ -101,13 +101,16 @@ describe.each(Object.entries(stages))('%s template', (_, context) => {
       protocol: e.IpProtocol,
       to: e.CidrIp ?? e.DestinationSecurityGroupId,
     }));
-    expect(egress).toHaveLength(2);
+    const proxy = stack.database.proxy;
+    expect(egress).toHaveLength(proxy ? 3 : 2);
     expect(egress).toContainEqual({ port: [443, 443], protocol: 'tcp', to: '0.0.0.0/0' });
-    const db = egress.find((e) => e.port[0] === 5432)!;
-    expect(db.port).toEqual([5432, 5432]);
-    expect(JSON.stringify(db.to)).toContain(
-      logicalId(stack.database.instance.connections.securityGroups[0]!, stack),
+    const db = egress.filter((e) => e.port[0] === 5432);
+    for (const e of db) expect(e.port).toEqual([5432, 5432]);
+    const targets = [stack.database.instance, ...(proxy ? [proxy] : [])].map((c) =>
+      logicalId(c.connections.securityGroups[0]!, stack),
     );
+    expect(db).toHaveLength(targets.length);
+    for (const id of targets) expect(db.some((e) => JSON.stringify(e.to).includes(id))).toBe(true);
   });
 
   it('every KMS key policy statement for an AWS service is scoped to this account (aws:SourceAccount)', () => {

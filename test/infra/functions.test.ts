@@ -21,7 +21,9 @@ const ref = (construct: unknown) => ({ Ref: logicalId(construct, stack) });
 const apiKeyRef = ref(stack.secrets.workosApiKey);
 const webhookSecretRef = ref(stack.secrets.webhookSecret);
 const sessionSecretRef = ref(stack.secrets.session);
-const databaseSecretRef = { Ref: expect.stringMatching(/^DatabasePostgresSecretAttachment/) };
+/** The functions connect as the app role (its secret), never as the master. */
+const databaseSecretRef = { Ref: expect.stringMatching(/^DatabaseAppSecretAttachment/) };
+const masterSecretRef = { Ref: expect.stringMatching(/^DatabasePostgresSecretAttachment/) };
 
 describe('house function defaults', () => {
   it.each(Object.entries(all))(
@@ -104,10 +106,17 @@ describe('configuration reaches functions by ARN, never as secret values', () =>
     expect(JSON.stringify(policyOf(fns.backfill))).not.toContain('sqs:');
   });
 
-  it('migrate: only the database secret, and no MIGRATIONS_FOLDER (the bundle carries migrations/)', () => {
+  it('migrate: the master secret and the app role it creates, no MIGRATIONS_FOLDER (the bundle carries migrations/)', () => {
     const env = envOf(stack.migrations.function);
-    expect(env).toMatchObject({ DATABASE_SECRET_ARN: databaseSecretRef });
-    expect(Object.keys(env).filter((k) => k.endsWith('_SECRET_ARN'))).toEqual(['DATABASE_SECRET_ARN']);
+    expect(env).toMatchObject({
+      DATABASE_SECRET_ARN: masterSecretRef,
+      APP_DATABASE_SECRET_ARN: databaseSecretRef,
+    });
+    expect(
+      Object.keys(env)
+        .filter((k) => k.endsWith('_SECRET_ARN'))
+        .sort(),
+    ).toEqual(['APP_DATABASE_SECRET_ARN', 'DATABASE_SECRET_ARN']);
     expect(env).not.toHaveProperty('MIGRATIONS_FOLDER');
   });
 
@@ -133,7 +142,7 @@ describe('configuration reaches functions by ARN, never as secret values', () =>
     exactly(reads(fns.me), [databaseSecretRef, apiKeyRef, sessionSecretRef]);
     exactly(reads(fns.webhook), [webhookSecretRef]);
     exactly(reads(fns.syncWorker), [databaseSecretRef, apiKeyRef]);
-    expect(reads(stack.migrations.function)).toEqual([databaseSecretRef]);
+    exactly(reads(stack.migrations.function), [databaseSecretRef, masterSecretRef]);
   });
 });
 

@@ -73,6 +73,7 @@ describe('migrate bundle', () => {
         vpc: network.vpc,
         functionsSecurityGroup: network.functionsSecurityGroup,
         databaseSecret: new Secret(bundled, 'DbSecret'),
+        appDatabaseSecret: new Secret(bundled, 'AppDbSecret'),
         database: network.vpc,
         logRetention: RetentionDays.ONE_DAY,
         logRemovalPolicy: RemovalPolicy.DESTROY,

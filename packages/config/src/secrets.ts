@@ -6,7 +6,8 @@
  *   e.g. WORKOS_API_KEY_SECRET_ARN -> `{"WORKOS_API_KEY": "sk_..."}`. One secret per value, so a
  *   function can be granted exactly the values it uses.
  * - DATABASE_SECRET_ARN: the RDS-generated secret (host, port, username, password, dbname);
- *   becomes DATABASE_URL with TLS required.
+ *   becomes DATABASE_URL with TLS verified (verify-full: the RDS CA bundle the Lambda runtime
+ *   ships, loaded through NODE_EXTRA_CA_CERTS, and the host name).
  *
  * Variables already set win, so local runs and tests need no AWS at all.
  *
@@ -50,7 +51,16 @@ export async function resolveSecrets(
         const user = encodeURIComponent(String(s.username ?? ''));
         const password = encodeURIComponent(String(s.password ?? ''));
         const dbname = encodeURIComponent(String(s.dbname ?? 'postgres'));
-        env.DATABASE_URL = `postgres://${user}:${password}@${s.host}:${s.port ?? 5432}/${dbname}?sslmode=require`;
+        env.DATABASE_URL = `postgres://${user}:${password}@${s.host}:${s.port ?? 5432}/${dbname}?sslmode=verify-full`;
+      }),
+    );
+  }
+  if (env.APP_DATABASE_SECRET_ARN && !env.APP_DATABASE_PASSWORD) {
+    // The migrate function only: it creates the functions' role with this password.
+    tasks.push(
+      read('APP_DATABASE_SECRET_ARN', env.APP_DATABASE_SECRET_ARN).then((s) => {
+        env.APP_DATABASE_USER = String(s.username ?? '');
+        env.APP_DATABASE_PASSWORD = String(s.password ?? '');
       }),
     );
   }
@@ -83,7 +93,10 @@ export function notConfiguredSecrets(config: Record<string, unknown>): SecretVal
   );
 }
 
-type SecretArnVariable = (typeof secretArnVariables)[SecretValueName] | 'DATABASE_SECRET_ARN';
+type SecretArnVariable =
+  | (typeof secretArnVariables)[SecretValueName]
+  | 'DATABASE_SECRET_ARN'
+  | 'APP_DATABASE_SECRET_ARN';
 
 export type SecretsErrorCode =
   /** The extension could not be reached, refused the request or answered an error. */

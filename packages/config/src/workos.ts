@@ -10,7 +10,7 @@ export { type WorkOSSettings, workosBaseUrl };
  */
 export function createWorkOS(
   settings: WorkOSSettings,
-  options: { timeoutMs?: number; maxRetries?: number } = {},
+  options: { timeoutMs?: number; maxRetries?: number; fetchFn?: typeof fetch } = {},
 ): WorkOS {
   return new WorkOS({
     apiKey: settings.WORKOS_API_KEY,
@@ -21,5 +21,7 @@ export function createWorkOS(
     ...(settings.WORKOS_API_HTTPS !== undefined ? { https: settings.WORKOS_API_HTTPS } : {}),
     timeout: options.timeoutMs ?? 5_000,
     maxRetries: options.maxRetries ?? 1,
+    // The invocation's budget (budget.ts): no attempt, retry included, outlives the function.
+    ...(options.fetchFn ? { fetchFn: options.fetchFn } : {}),
   });
 }

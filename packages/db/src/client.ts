@@ -1,5 +1,6 @@
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { iamAuthToken } from './iam-token';
 import * as schema from './schema';
 
 export type ClientOptions = {
@@ -11,6 +12,11 @@ export type ClientOptions = {
   idleTimeout?: number;
   /** Application name shown in pg_stat_activity. */
   applicationName?: string;
+  /**
+   * Authenticate with a short-lived IAM token instead of a password (RDS Proxy with IAM auth): a
+   * fresh token is signed for every new connection, so reconnects after 15 minutes still work.
+   */
+  iamAuth?: { region: string };
 };
 
 /**
@@ -26,9 +32,30 @@ export function createDb(url: string, options: ClientOptions = {}) {
     max_lifetime: 60 * 30,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'workos-lambda-auth' },
+    ...(options.iamAuth ? { password: iamPassword(url, options.iamAuth.region) } : {}),
   });
   const db = drizzle(preparedByDefault(sql), { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+/**
+ * IAM authentication when the deployment asks for it (DATABASE_IAM_AUTH=true, set by the CDK app when
+ * the functions go through RDS Proxy): the region is the function's own.
+ */
+export function iamAuthFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): Pick<ClientOptions, 'iamAuth'> {
+  if (env.DATABASE_IAM_AUTH !== 'true') return {};
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) throw new Error('DATABASE_IAM_AUTH needs AWS_REGION');
+  return { iamAuth: { region } };
+}
+
+/** A password function for postgres.js: a fresh IAM token for the URL's host, port and user. */
+function iamPassword(url: string, region: string) {
+  const { hostname, port, username } = new URL(url);
+  return () =>
+    iamAuthToken({ hostname, port: Number(port || 5432), username: decodeURIComponent(username), region });
 }
 
 type PostgresClient = ReturnType<typeof postgres>;

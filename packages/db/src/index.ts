@@ -3,6 +3,7 @@ export {
   createDb,
   type Database,
   type Executor,
+  iamAuthFromEnv,
   preparedByDefault,
   type Sql,
 } from './client';
@@ -12,7 +13,6 @@ export * from './memberships';
 export * from './organizations';
 export * from './schema';
 export * from './statements';
-export { isDatabaseUnavailable } from './unavailable';
 export * from './upsert';
 export * from './users';
 export * from './version';

@@ -1,3 +1,4 @@
+export { isDatabaseUnavailable } from './database-unavailable';
 export * from './errors';
 export * from './hostile-text';
 export * from './html';

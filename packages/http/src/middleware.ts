@@ -1,10 +1,10 @@
-import { isDatabaseUnavailable } from '@app/db/unavailable';
 import { emitMetric, type Metrics } from '@app/telemetry';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { parseCookie } from 'cookie';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { HttpError, httpError } from './errors';
 import { refuseHostileParameters, refuseUnstorable, unstorableFields } from './hostile-text';
 import { loggableError } from './loggable-error';
@@ -187,6 +187,8 @@ export type HttpHandlerOptions = {
   notConfigured?: readonly string[] | undefined;
   metrics?: Metrics | undefined;
   logger?: Logger;
+  /** Restarted from the Lambda context on every invocation; bounds the outbound calls. */
+  budget?: { start(context: Context): void } | undefined;
   /** Send HSTS (true outside local dev). */
   hsts: boolean;
   noStore?: boolean;
@@ -200,9 +202,11 @@ export function httpHandler(
   fn: (event: HttpEvent, context: HttpContext) => Promise<HttpResult>,
   options: HttpHandlerOptions,
 ) {
+  const { budget } = options;
   const handler = middy<HttpEvent, HttpResult, Error, Context>((event: HttpEvent, context: Context) =>
     fn(event, ctx(context)),
   );
+  if (budget) handler.before((request) => budget.start(request.context));
   if (options.logger) handler.use(injectLambdaContext(options.logger, { resetKeys: true }));
   handler
     .use(securityHeaders({ hsts: options.hsts, noStore: options.noStore }))

@@ -187,8 +187,10 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
       });
     }
     const status = (error as { status?: unknown }).status;
-    // WorkOS refused the grant (invalid_grant, expired or reused code, not a member...).
-    if (typeof status === 'number' && status >= 400 && status < 500 && status !== 401) {
+    // WorkOS refused the grant (invalid_grant, expired or reused code, not a member...). A 408 is the
+    // SDK reporting its own timeout (or our time budget running out): WorkOS never answered, the code
+    // may still be good, so the user may retry.
+    if (typeof status === 'number' && status >= 400 && status < 500 && status !== 401 && status !== 408) {
       const message =
         refused === 'INVALID_CODE' ? 'The sign-in code was refused' : 'That organization cannot be chosen';
       return httpError(refused, message, { cause: error });

@@ -1,6 +1,7 @@
+import { HTTP_FUNCTION_TIMEOUT_MS, makeInvocationBudget } from '@app/config/budget';
 import { loadRuntime } from '@app/config/runtime';
 import { workosBaseUrl } from '@app/config/workos-settings';
-import { createDb } from '@app/db';
+import { createDb, iamAuthFromEnv } from '@app/db';
 import { sessionEnv } from './env';
 import { makeSessions } from './sessions';
 import { makeSessionApi } from './workos-session';
@@ -13,21 +14,31 @@ import { makeSessionApi } from './workos-session';
  */
 export async function loadSessionRuntime(service: string) {
   const { config, logger, metrics, notConfigured } = await loadRuntime(service, sessionEnv);
+  // Every WorkOS call (keys, refresh) ends before the function does: the budget restarts per
+  // invocation (the HTTP handlers start it) from the Lambda context.
+  const budget = makeInvocationBudget();
   // The same timeout and retry budget as createWorkOS gives the SDK client.
   const sessionApi = makeSessionApi({
+    fetch: budget.fetch,
     baseUrl: workosBaseUrl(config),
     clientId: config.WORKOS_CLIENT_ID,
     apiKey: config.WORKOS_API_KEY,
     timeoutMs: 5_000,
     retries: 1,
   });
-  const { db } = createDb(config.DATABASE_URL, { max: 1, applicationName: service });
+  const { db } = createDb(config.DATABASE_URL, {
+    max: 1,
+    applicationName: service,
+    ...iamAuthFromEnv(),
+  });
   const deployed = config.APP_ENV !== 'local';
   const sessions = makeSessions({
     sessionApi,
     db,
     cookiePassword: config.SESSION_SECRET,
     cookie: { domain: config.COOKIE_DOMAIN, secure: deployed },
+    // The claim expires with its holder: no invocation lives longer than the function timeout.
+    staleClaimMs: HTTP_FUNCTION_TIMEOUT_MS,
     logger,
     metrics,
   });
@@ -43,5 +54,6 @@ export async function loadSessionRuntime(service: string) {
     allowedRedirectOrigins: config.ALLOWED_REDIRECT_ORIGINS,
     tenantBaseDomain: config.TENANT_BASE_DOMAIN,
     notConfigured,
+    budget,
   };
 }

@@ -7,7 +7,7 @@ import { type CookieSettings, clearCookie, serializeCookie, sessionCookieName } 
 import { type AccessTokenClaims, decodeClaims } from './jwt';
 import { makeRefreshLock, type SingleFlightResult, type SpendResult } from './refresh-lock';
 import { unsealData } from './seal';
-import type { RefreshResult as ApiRefreshResult, SessionApi } from './workos-session';
+import { type RefreshResult as ApiRefreshResult, type SessionApi, SessionApiError } from './workos-session';
 
 /** What a verified session says about the caller (from the access token and the sealed user). */
 export type SessionFacts = {
@@ -209,7 +209,21 @@ export function makeSessions(options: SessionsOptions) {
       return { facts: current, sealed, setCookie: undefined };
     }
 
-    const refreshed = await refreshOnce(sealed, opened.refreshToken);
+    let refreshed: RefreshResult;
+    try {
+      refreshed = await refreshOnce(sealed, opened.refreshToken);
+    } catch (error) {
+      if (!(error instanceof SessionApiError && error.code === 'refresh_rejected')) throw error;
+      // WorkOS refused with something other than invalid_grant (400, 401, 404...): not proof the
+      // session ended, and likely our side (configuration). Keep the user while the token is valid.
+      logger?.warn('session refresh refused', {
+        status: error.details.status,
+        workosCode: error.details.workosCode,
+      });
+      recordRefresh('transient');
+      if (verdict === 'valid') return { facts: current, sealed, setCookie: undefined };
+      throw httpError('UPSTREAM_UNAVAILABLE', 'Sign-in service unavailable, try again');
+    }
     recordRefresh(refreshed.outcome);
     if (refreshed.ok) {
       return {

@@ -1,6 +1,7 @@
+import { makeInvocationBudget } from '@app/config/budget';
 import { loadRuntime } from '@app/config/runtime';
 import { createWorkOS } from '@app/config/workos';
-import { createDb } from '@app/db';
+import { createDb, iamAuthFromEnv } from '@app/db';
 import { emitMetric, type Metrics } from '@app/telemetry';
 import type * as z from 'zod';
 import { syncEnv } from './env';
@@ -34,9 +35,12 @@ export async function loadSyncRuntime<S extends Record<string, z.ZodType> = Reco
   const { db, close } = createDb(settings.DATABASE_URL, {
     max: options.db?.max ?? 1,
     applicationName: options.db?.applicationName ?? service,
+    ...iamAuthFromEnv(),
   });
-  const workos = createWorkOS(settings, options.workos);
-  return { config, logger, metrics, notConfigured, db, close, workos };
+  // Parent fetches and Events API reads end before the function does (restarted per invocation).
+  const budget = makeInvocationBudget();
+  const workos = createWorkOS(settings, { ...options.workos, fetchFn: budget.fetch });
+  return { config, logger, metrics, notConfigured, db, close, workos, budget };
 }
 
 /**

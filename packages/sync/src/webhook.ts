@@ -1,3 +1,4 @@
+import type { InvocationBudget } from '@app/config/budget';
 import { fieldIssues, type HttpEvent, type HttpResult, httpError, httpHandler, json } from '@app/http';
 import { emitMetric } from '@app/telemetry';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -57,6 +58,8 @@ export type WebhookDeps = {
   notConfigured?: readonly string[];
   /** Epoch ms; injectable for tests. */
   clock?: () => number;
+  /** Bounds the SendMessage by the invocation's remaining time. */
+  budget?: InvocationBudget;
 };
 
 export type RejectReason = 'too_large' | 'signature' | 'validation' | 'queue';
@@ -114,6 +117,8 @@ export function makeWebhookHandler(deps: WebhookDeps) {
             eventType: { DataType: 'String', StringValue: type },
           },
         }),
+        // A slow or black-holed SQS gives up in time to answer 503 (and count the rejection).
+        deps.budget ? { abortSignal: deps.budget.signal() } : {},
       );
     } catch (cause) {
       deps.logger?.error('enqueue failed', { eventId: id, eventType: type, error: cause });
@@ -156,5 +161,6 @@ export function makeWebhookHandler(deps: WebhookDeps) {
     hsts: deps.hsts ?? true,
     notConfigured: deps.notConfigured,
     metrics: deps.metrics,
+    budget: deps.budget,
   });
 }

@@ -1,4 +1,5 @@
-import { createDb, isDatabaseUnavailable, organizations } from '@app/db';
+import { createDb, organizations } from '@app/db';
+import { isDatabaseUnavailable } from '@app/http';
 import { sql as raw } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -176,6 +176,31 @@ describe('session refresh', () => {
     await sleep(500); // let the delayed emulator reply finish
   });
 
+  it.each([400, 401, 404])(
+    'a refresh refused with %i (not invalid_grant): served while the token is valid, else 503; the cookie kept',
+    async (status) => {
+      const eager = h.instance({ sessions: { refreshBufferSeconds: 3600 } });
+      const { cookie } = await h.signIn('solo@example.com');
+      h.emulator.faults.failNext('POST /user_management/authenticate', 1, {
+        status,
+        body: { code: 'unexpected_refusal', message: 'refused' },
+      });
+      const valid = await eager.me({ path: '/me', cookies: [cookie!] });
+      expect(valid.statusCode).toBe(200);
+      expect(setCookie(valid, 'wos-session=')).toBeUndefined();
+
+      const expired = await expiredSession('solo@example.com');
+      h.emulator.faults.failNext('POST /user_management/authenticate', 1, {
+        status,
+        body: { code: 'unexpected_refusal', message: 'refused' },
+      });
+      const res = await h.main.me({ path: '/me', cookies: [expired] });
+      expect(res.statusCode).toBe(503);
+      expect(bodyOf(res).error?.code).toBe('UPSTREAM_UNAVAILABLE');
+      expect(setCookie(res, 'wos-session=')).toBeUndefined();
+    },
+  );
+
   it('WorkOS 5xx with an expired token: 503, cookie not cleared', async () => {
     const cookie = await expiredSession('solo@example.com');
     h.emulator.faults.failNext('POST /user_management/authenticate', 1, 502);

@@ -102,13 +102,13 @@ describe('resolveSecrets through the Parameters and Secrets extension', () => {
     expect(env.WORKOS_WEBHOOK_SECRET).toBe('whsec');
     expect(env.SESSION_SECRET).toBe('s'.repeat(64));
     expect(env.DATABASE_URL).toBe(
-      'postgres://app%20user:p%40ss%2Fw%3Ard%3F%23%25@db.cluster.eu-west-1.rds.amazonaws.com:5432/app?sslmode=require',
+      'postgres://app%20user:p%40ss%2Fw%3Ard%3F%23%25@db.cluster.eu-west-1.rds.amazonaws.com:5432/app?sslmode=verify-full',
     );
     // The URL parses back to the original credentials.
     const parsed = new URL(env.DATABASE_URL ?? '');
     expect(decodeURIComponent(parsed.username)).toBe('app user');
     expect(decodeURIComponent(parsed.password)).toBe('p@ss/w:rd?#%');
-    expect(parsed.searchParams.get('sslmode')).toBe('require');
+    expect(parsed.searchParams.get('sslmode')).toBe('verify-full');
   });
 
   it('asks GET /secretsmanager/get with the URL-encoded ARN and the session token header', async () => {

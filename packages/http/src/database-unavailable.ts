@@ -4,7 +4,8 @@
  * answer these with a retryable 503 and retry queue messages; nothing was committed half-way
  * because PostgreSQL rolls back a transaction whose connection died.
  *
- * No imports: the HTTP error mapping uses it in every function, database or not.
+ * Lives with the HTTP error mapping (and has no imports) so functions without a database, like the
+ * webhook, do not bundle database code to answer errors.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
