@@ -35,7 +35,23 @@ export const POOL_SIZE = 1;
 /** Scheduled and ops-invoked functions run one at a time (reserved concurrency 1). */
 export const SINGLETON_CONCURRENCY = 1;
 
-export type DatabaseFunction = 'auth' | 'me' | 'organizations' | 'sync-worker' | 'reconcile' | 'backfill';
+/** Notifier instances at most (the SQS event source's floor is 2): two database connections. */
+export const NOTIFIER_MAX_CONCURRENCY = 2;
+/** The in-app notifications API (list, read): reserved concurrency, small reads. */
+export const NOTIFICATIONS_CONCURRENCY = 5;
+
+export type DatabaseFunction =
+  | 'auth'
+  | 'me'
+  | 'organizations'
+  | 'notifications'
+  | 'sync-worker'
+  | 'notifier'
+  | 'reconcile'
+  | 'backfill';
+
+/** Database functions capped by their SQS event source's maximum concurrency, not reserved concurrency. */
+export const QUEUE_CAPPED: readonly DatabaseFunction[] = ['sync-worker', 'notifier'];
 
 /** The maximum number of concurrent instances of each database function at a stage. */
 export function databaseConcurrency(settings: Settings): Record<DatabaseFunction, number> {
@@ -43,7 +59,9 @@ export function databaseConcurrency(settings: Settings): Record<DatabaseFunction
     auth: settings.authConcurrency,
     me: settings.meConcurrency,
     organizations: settings.organizationsConcurrency,
+    notifications: NOTIFICATIONS_CONCURRENCY,
     'sync-worker': settings.workerMaxConcurrency,
+    notifier: NOTIFIER_MAX_CONCURRENCY,
     reconcile: SINGLETON_CONCURRENCY,
     backfill: SINGLETON_CONCURRENCY,
   };

@@ -19,7 +19,7 @@ import { env as syncWorkerEnv } from '../functions/sync-worker/env';
 import { env as webhookEnv } from '../functions/webhook/env';
 import { HTTP_FUNCTION_TIMEOUT_MS } from '../packages/config/src/budget';
 import { secretArnVariables } from '../packages/config/src/secrets';
-import { type DatabaseFunction, databaseConcurrency } from './connections';
+import { type DatabaseFunction, databaseConcurrency, QUEUE_CAPPED } from './connections';
 import { APP_DATABASE_USER, DATABASE_NAME, LAMBDA_CA_BUNDLE, POSTGRES_PORT } from './database';
 import { AppFunction } from './node-function';
 import type { HttpFunction } from './routes';
@@ -186,9 +186,9 @@ export class AppFunctions extends Construct {
       timeout: options.timeout ?? Duration.millis(HTTP_FUNCTION_TIMEOUT_MS),
       memorySize: options.memorySize ?? 512,
       // Every database function has a known maximum concurrency, its connection budget (connections.ts);
-      // the worker's is its SQS event source's maximum concurrency instead.
+      // the queue-driven ones' (worker, notifier) is their SQS event source's maximum concurrency.
       reservedConcurrentExecutions:
-        database && name !== 'sync-worker'
+        database && !QUEUE_CAPPED.includes(name as DatabaseFunction)
           ? databaseConcurrency(settings)[name as DatabaseFunction]
           : undefined,
       environment,

@@ -8,6 +8,7 @@ import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { NOTIFIER_MAX_CONCURRENCY } from './connections';
 import type { AppFunctions } from './functions';
 import type { AppFunction } from './node-function';
 import { MAX_RECEIVE_COUNT } from './queue';
@@ -15,9 +16,8 @@ import type { Settings } from './settings';
 
 export const NOTIFIER_TIMEOUT = Duration.seconds(30);
 /** The sweep re-queues outbox rows left PENDING for a minute, so it runs every minute. */
+export { NOTIFIER_MAX_CONCURRENCY };
 export const SWEEP_SCHEDULE = Schedule.rate(Duration.minutes(1));
-/** Notifier instances at most (the SQS event source's floor is 2): two database connections. */
-export const NOTIFIER_MAX_CONCURRENCY = 2;
 
 export const notificationThresholds = {
   /** FAILED emails per 15 minutes: a rejected sender identity, the sandbox, or a bad address list. */

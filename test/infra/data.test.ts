@@ -146,7 +146,8 @@ describe('app secrets', () => {
       string,
       Resource & { DeletionPolicy?: string },
     ][];
-    expect(secrets).toHaveLength(4);
+    // API key, webhook secret, session secret, the master and the app role's database credentials.
+    expect(secrets).toHaveLength(5);
     for (const [id, secret] of secrets) expect(secret.DeletionPolicy, id).toBe('Retain');
   });
 });

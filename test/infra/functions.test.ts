@@ -285,6 +285,8 @@ describe('each function gets exactly the variables its env schema names', () => 
       'POWERTOOLS_SERVICE_NAME',
       'POWERTOOLS_METRICS_NAMESPACE',
       'NODE_OPTIONS',
+      // Database functions verify the server certificate against the runtime's CA bundle.
+      'NODE_EXTRA_CA_CERTS',
     ];
     const set = Object.keys(env).filter(
       (k) =>
