@@ -92,13 +92,15 @@ export class Database extends Construct {
       (this.instance.node.findChild('Secret') as Resource).applyRemovalPolicy(RemovalPolicy.RETAIN);
     }
 
-    this.appSecret = new DatabaseSecret(this, 'AppSecret', {
+    const appSecret = new DatabaseSecret(this, 'AppSecret', {
       username: APP_DATABASE_USER,
       masterSecret: this.secret,
       // Characters that need escaping in a URL or in SQL stay out of the generated password.
       excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
-    }).attach(this.instance);
-    if (settings.removalPolicy !== 'destroy') this.appSecret.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    });
+    // Kept with a kept database, like the master's: the app role's password opens it too.
+    if (settings.removalPolicy !== 'destroy') appSecret.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.appSecret = appSecret.attach(this.instance);
 
     if (settings.dbProxy) {
       const proxySecurityGroup = new SecurityGroup(this, 'ProxySecurityGroup', {

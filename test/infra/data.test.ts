@@ -137,7 +137,9 @@ describe('app secrets', () => {
     expect(generate.GenerateStringKey).toBe('SESSION_SECRET');
     expect(generate.PasswordLength).toBeGreaterThanOrEqual(32);
     for (const [, r] of generated) {
-      expect(r.Properties.GenerateSecretString.SecretStringTemplate ?? '').not.toMatch(/WORKOS_/);
+      expect(JSON.stringify(r.Properties.GenerateSecretString.SecretStringTemplate ?? '')).not.toMatch(
+        /WORKOS_/,
+      );
     }
   });
 
