@@ -206,12 +206,13 @@ describe('npm run dev', () => {
       expect((await fetch(`${appUrl}/health`)).status).toBe(200);
       if (!proc.pid) throw new Error('not started');
       process.kill(-proc.pid, 'SIGINT');
-      expect(await exitOf(proc, 15_000)).toBe(0);
+      // A few seconds on an idle machine; the bound is generous because the full suite loads both cores.
+      expect(await exitOf(proc, 40_000)).toBe(0);
       expect(await portClosed(appUrl)).toBe(true);
       expect(existsSync(path.join(embeddedDir, 'postgres', 'postmaster.pid'))).toBe(false);
     } finally {
       if (proc.pid && proc.exitCode === null) process.kill(-proc.pid, 'SIGKILL');
       await rm(embeddedDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 90_000);
 });
