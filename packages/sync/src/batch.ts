@@ -3,8 +3,8 @@ import { emailIds, type OutboxRows } from '@app/notifications';
 import { SyncError } from './errors';
 import { type EventEnvelope, parseData } from './events';
 import { claimAndFindParents, releaseStatement, staleStatement } from './inbox';
-import type { ParentDeps } from './parents';
-import { type Change, parentsOf, plan, runPlan } from './plan';
+import type { ParentDeps, PrefetchedParents } from './parents';
+import { type Change, lockKeys, lockStatement, parentsOf, plan, prefetchParents, runPlan } from './plan';
 import { eventTypeOf, KINDS } from './registry';
 
 /**
@@ -38,8 +38,10 @@ export type BatchResult = { outcomes: BatchOutcome[]; unconfirmed: Promise<unkno
  * 1. each event's data is validated against its registry kind; one statement claims every inbox
  *    row (duplicates come back unclaimed and are acknowledged) and says which parents exist
  *    locally; an invalid claimed event fails alone and its inbox row is released;
- * 2. the planner fetches missing parents and lists every effect's statements (plan.ts), all sent
- *    back to back and executed in the batch's order;
+ * 2. the planner takes missing parents (fetched before the transaction when `deps.prefetched` is
+ *    given, see prefetchBatchParents) and lists every effect's statements (plan.ts), all sent back
+ *    to back after one statement that locks the batch's objects in a stable order (lockStatement),
+ *    and executed in the batch's order;
  * 3. one statement marks the stale ones in the inbox, sent without waiting for its answer.
  * A second copy of an event within the batch is applied on its own afterwards. A database error
  * rejects: the caller's transaction must roll back (the worker then retries event by event).
@@ -89,7 +91,13 @@ export async function applyBatch(
   steps.steps.forEach((step, i) => {
     if (!step.ok) released.push(events[planned[i]?.index as number]?.id as string);
   });
-  const results = await runPlan(ex, steps, released.length ? [releaseStatement(released)] : []);
+  const keys = lockKeys(planned.map((p) => p.change));
+  const results = await runPlan(
+    ex,
+    steps,
+    released.length ? [releaseStatement(released)] : [],
+    keys.length ? [lockStatement(keys)] : [],
+  );
   const stale: string[] = [];
   steps.steps.forEach((step, i) => {
     const index = planned[i]?.index as number;
@@ -136,6 +144,28 @@ export async function applyEvent(ex: Executor, event: EventEnvelope, deps: Apply
   if (!outcome) throw new Error('no outcome for the event');
   if (!outcome.ok) throw outcome.error;
   return outcome.result;
+}
+
+/**
+ * Fetches the parents these events need from WorkOS, to be called BEFORE the batch's transaction
+ * opens (`ex` outside it) and handed to applyBatch/applyEvent as `deps.prefetched`. Events that do
+ * not parse or validate are skipped here: applyBatch reports them.
+ */
+export async function prefetchBatchParents(
+  ex: Executor,
+  events: EventEnvelope[],
+  deps: ParentDeps,
+): Promise<PrefetchedParents> {
+  const changes: Change[] = [];
+  for (const event of events) {
+    try {
+      const { change } = validate(event);
+      if (change) changes.push(change);
+    } catch (error) {
+      if (!(error instanceof SyncError)) throw error;
+    }
+  }
+  return prefetchParents(ex, changes, deps);
 }
 
 /** The event as a change of its registry kind (InvalidEventError when its data cannot be applied); none when not synced. */

@@ -1,4 +1,11 @@
-export { type ApplyDeps, type ApplyResult, applyBatch, applyEvent, type Outcome } from './batch';
+export {
+  type ApplyDeps,
+  type ApplyResult,
+  applyBatch,
+  applyEvent,
+  type Outcome,
+  prefetchBatchParents,
+} from './batch';
 export { InvalidEventError, ParentUnavailableError, SyncError, type SyncErrorCode } from './errors';
 export { type EventEnvelope, eventEnvelope, parseEnvelope } from './events';
 export type { ParentSource } from './parents';

@@ -4,7 +4,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { type ApplyResult, applyBatch, applyEvent } from './batch';
+import { type ApplyDeps, type ApplyResult, applyBatch, applyEvent, prefetchBatchParents } from './batch';
 import { SyncError } from './errors';
 import { type EventEnvelope, parseEnvelope } from './events';
 import type { ParentSource } from './parents';
@@ -42,7 +42,8 @@ export type BatchReport = {
  *
  * Throughput: the batch first runs in ONE transaction (one COMMIT, i.e. one WAL flush, for up to
  * ten events) and in a handful of round trips (applyBatch sends the effects back to back); each
- * event still writes its inbox row and its effect together. Errors that happen
+ * event still writes its inbox row and its effect together. The parents the batch lacks are fetched
+ * from WorkOS before the transaction opens, so no transaction waits on an HTTP call. Errors that happen
  * before an event writes anything (bad message, WorkOS down while fetching a parent) fail just that
  * record inside the shared transaction. Any other error (a database error aborts the transaction)
  * rolls the batch back and re-runs it with one transaction per record, so a record that breaks the
@@ -57,11 +58,11 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
     throwOnFullBatchFailure: false,
   });
 
-  async function applyRecord(ex: Executor, record: SQSRecord, report: RecordReport) {
+  async function applyRecord(ex: Executor, record: SQSRecord, report: RecordReport, withDeps: ApplyDeps) {
     const event = parseEnvelope(record.body);
     report.eventId = event.id;
     report.eventType = event.event;
-    return applyEvent(ex, event, applyDeps);
+    return applyEvent(ex, event, withDeps);
   }
 
   function failed(report: RecordReport, error: unknown): RecordReport {
@@ -105,20 +106,30 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
     return { response, records };
   }
 
-  async function shared(event: SQSEvent, context?: Context): Promise<BatchReport> {
-    let unconfirmed: Promise<unknown> | undefined;
-    const report = await deps.db.transaction(async (tx) => {
-      const envelopes: EventEnvelope[] = [];
-      const positions = new Map<string, number>();
-      for (const record of event.Records) {
-        try {
-          positions.set(record.messageId, envelopes.push(parseEnvelope(record.body)) - 1);
-        } catch {
-          // Reported by the record handler below.
-        }
+  /** The batch's envelopes (records that do not parse are left to the record handler) by message id. */
+  function envelopesOf(event: SQSEvent) {
+    const envelopes: EventEnvelope[] = [];
+    const positions = new Map<string, number>();
+    for (const record of event.Records) {
+      try {
+        positions.set(record.messageId, envelopes.push(parseEnvelope(record.body)) - 1);
+      } catch {
+        // Reported by the record handler.
       }
+    }
+    return { envelopes, positions };
+  }
+
+  async function shared(
+    event: SQSEvent,
+    context: Context | undefined,
+    batchDeps: ApplyDeps,
+  ): Promise<BatchReport> {
+    let unconfirmed: Promise<unknown> | undefined;
+    const { envelopes, positions } = envelopesOf(event);
+    const report = await deps.db.transaction(async (tx) => {
       // The whole batch in a few round trips (see applyBatch); a database error rolls it back.
-      const batch = await applyBatch(tx, envelopes, applyDeps);
+      const batch = await applyBatch(tx, envelopes, batchDeps);
       const outcomes = batch.outcomes;
       unconfirmed = batch.unconfirmed;
       const reports = await processRecords(event, context, async (record, report) => {
@@ -138,23 +149,34 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
     return report;
   }
 
-  async function isolated(event: SQSEvent, context?: Context): Promise<BatchReport> {
+  async function isolated(event: SQSEvent, context?: Context, batchDeps?: ApplyDeps): Promise<BatchReport> {
+    const ahead = batchDeps ?? (await prefetched(event));
     const reports = await processRecords(event, context, (record, report) =>
-      deps.db.transaction((tx) => applyRecord(tx, record, report)),
+      deps.db.transaction((tx) => applyRecord(tx, record, report, ahead)),
     );
     return { ...reports, mode: 'isolated' };
+  }
+
+  /**
+   * The parents the batch needs, fetched from WorkOS before any transaction opens: a transaction
+   * (and its connection) never waits on an HTTP call.
+   */
+  async function prefetched(event: SQSEvent): Promise<ApplyDeps> {
+    const { envelopes } = envelopesOf(event);
+    return { ...applyDeps, prefetched: await prefetchBatchParents(deps.db, envelopes, applyDeps) };
   }
 
   /** Applies a batch and says what happened to each record (the handler adds metrics and logs). */
   async function processBatch(event: SQSEvent, context?: Context): Promise<BatchReport> {
     let report: BatchReport;
+    const batchDeps = await prefetched(event);
     try {
-      report = await shared(event, context);
+      report = await shared(event, context, batchDeps);
     } catch (error) {
       deps.logger?.warn('batch transaction rolled back; applying each record on its own', {
         error: safeError(error),
       });
-      report = await isolated(event, context);
+      report = await isolated(event, context, batchDeps);
     }
     await enqueueNotifications(report);
     return report;
@@ -214,7 +236,11 @@ export function makeSyncWorker(deps: SyncWorkerDeps) {
    * `processBatch` runs the batch in one transaction and falls back to `processEachRecord` (one
    * transaction per record) when the database rejects it; both apply events through the same planner.
    */
-  return { handler, processBatch, processEachRecord: isolated };
+  return {
+    handler,
+    processBatch,
+    processEachRecord: (event: SQSEvent, context?: Context) => isolated(event, context),
+  };
 }
 
 export type SyncWorker = ReturnType<typeof makeSyncWorker>;
