@@ -66,14 +66,28 @@ function listen(server: Server, port: number): Promise<number> {
  * infra/routes.ts served as HTTP API v2 events to the real handlers, the sync worker on the queue,
  * and reconcile on a timer.
  */
+/** How long each part of the stack may take to stop before the next one goes. */
+const STOP_STEP_MS = 5_000;
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const given = options.env ?? process.env;
   const log = options.log ?? (() => {});
   const dataDir = path.resolve(options.dataDir ?? path.join(root, '.local'));
   await mkdir(dataDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
+  // Each part gets a bounded time to stop, so one that hangs (a server waiting on a connection, a
+  // child whose exit was already reaped) cannot keep Ctrl-C from ending the stack; the rest still
+  // stop in order, the database last.
   const stop = async () => {
-    for (const fn of stops.reverse()) await fn().catch(() => {});
+    for (const fn of stops.reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), STOP_STEP_MS);
+      });
+      const outcome = await Promise.race([fn().catch(() => {}), late]);
+      clearTimeout(timer);
+      if (outcome === 'late') log(`(while stopping) a part did not stop within ${STOP_STEP_MS} ms; going on`);
+    }
   };
 
   try {
