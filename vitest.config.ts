@@ -16,6 +16,9 @@ export default defineConfig({
     typecheck: { enabled: false },
     // Quiet logs and no EMF output during tests; tests assert on behaviour, not on log lines.
     env: { LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
+    // The local stack's bundles (LOCAL_BUNDLES=1) load with Node's own loader, as Lambda loads
+    // index.mjs, not through vitest's transform.
+    server: { deps: { external: [/\/\.local\/bundles\//] } },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {

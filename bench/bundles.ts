@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type Metafile } from 'esbuild';
-import { bundlingOptions, externalModulesFor, repoRoot, SDK_BUNDLED_ENTRIES } from '../infra/node-function';
+import type { Metafile } from 'esbuild';
+import { buildFunction, functionNames } from '../infra/bundle';
+import { SDK_BUNDLED_ENTRIES } from '../infra/node-function';
 import { routes } from '../infra/routes';
 import { median, round } from './stats';
 
@@ -28,42 +28,6 @@ export type BundleResult = {
 };
 
 const httpFunctions = new Set<string>(routes.map((r) => r.fn));
-
-/** functions/<name>/handler.ts, in a stable order. */
-export function functionNames(): string[] {
-  const dir = path.join(repoRoot, 'functions');
-  return readdirSync(dir)
-    .filter((name) => existsSync(path.join(dir, name, 'handler.ts')))
-    .sort();
-}
-
-/**
- * Builds one function the way `cdk synth` does (the house esbuild settings from
- * infra/node-function.ts, esbuild's JS API instead of its CLI) into `<outDir>/<fn>/index.mjs`.
- */
-export async function buildFunction(fn: string, outDir: string, options: { sdkFromRuntime?: boolean } = {}) {
-  const o = bundlingOptions;
-  const entry = `functions/${fn}/handler.ts`;
-  const outfile = path.join(outDir, options.sdkFromRuntime ? `${fn}+runtime-sdk` : fn, 'index.mjs');
-  const result = await build({
-    absWorkingDir: repoRoot,
-    entryPoints: [path.join(repoRoot, entry)],
-    bundle: true,
-    platform: 'node',
-    format: o.format,
-    target: o.target,
-    outfile,
-    minify: o.minify,
-    sourcemap: o.sourceMap,
-    sourcesContent: o.sourcesContent,
-    external: options.sdkFromRuntime ? o.externalModules : externalModulesFor(entry),
-    banner: { js: o.banner },
-    mainFields: o.mainFields,
-    logLevel: o.logLevel,
-    metafile: true,
-  });
-  return { outfile, bytes: statSync(outfile).size, metafile: result.metafile };
-}
 
 /** Bytes per npm package (or `app`) in the output, largest first. */
 function largestInputs(metafile: Metafile, top = 3) {

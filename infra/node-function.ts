@@ -26,8 +26,9 @@ const ESM_REQUIRE_BANNER =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 /**
- * The esbuild settings of every house function. Exported so the benchmark builds byte-identical
- * bundles with esbuild's API (bench/bundles.ts) instead of a copy that could drift.
+ * The esbuild settings of every house function. Exported so infra/bundle.ts builds byte-identical
+ * bundles with esbuild's API (for the benchmark and the local stack's bundles mode) instead of a copy
+ * that could drift.
  */
 export const bundlingOptions = {
   format: OutputFormat.ESM,

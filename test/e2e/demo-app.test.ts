@@ -26,8 +26,10 @@ beforeAll(async () => {
     dataDir,
     env: { DATABASE_URL: db.url, LOG_LEVEL: 'SILENT' },
     reconcileEveryMs: 0,
+    // CI runs this file a second time with LOCAL_BUNDLES=1: the functions as the CDK app bundles them.
+    bundles: process.env.LOCAL_BUNDLES === '1',
   });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   for (const context of contexts) await context.close().catch(() => {});
@@ -71,6 +73,10 @@ async function waitSignedIn(page: Page, name: string) {
 const text = (page: Page, selector: string) => page.locator(selector).textContent();
 
 describe('demo front end on the local stack', () => {
+  it('loads the functions the way LOCAL_BUNDLES asks (source, or the bundles the CDK app builds)', () => {
+    expect(stack.functions).toBe(process.env.LOCAL_BUNDLES === '1' ? 'bundles' : 'source');
+  });
+
   it('signs Ada in through the emulator page with an HttpOnly, SameSite=Lax session cookie and shows /me', async () => {
     const page = await freshPage();
     await signIn(page, 'Ada Okafor');

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildFunction } from '../../infra/bundle';
 import { AppFunction, repoRoot } from '../../infra/node-function';
 import { httpEvent, lambdaContext } from '../support/events';
 
@@ -35,6 +36,9 @@ describe('house function bundle (real esbuild, no Docker)', () => {
     expect(code).toContain('SendMessage');
     // Minified: long lines, not one statement per line.
     expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+    // The local stack's bundles mode and the benchmark build the very same file (infra/bundle.ts).
+    const { outfile } = await buildFunction('webhook', path.join(outdir, 'shared-build'));
+    expect(readFileSync(outfile, 'utf8') === code).toBe(true);
 
     Object.assign(process.env, {
       WORKOS_CLIENT_ID: 'client_bundle_test',

@@ -15,10 +15,12 @@ const started = performance.now();
 const stack = await startLocalStack({
   log: (line) => console.log(`  ${line}`),
   ...(process.env.LOCAL_DATA_DIR ? { dataDir: process.env.LOCAL_DATA_DIR } : {}),
+  // --bundles (or LOCAL_BUNDLES=1): every function from the bundles the CDK app builds.
+  bundles: process.argv.slice(2).includes('--bundles') || process.env.LOCAL_BUNDLES === '1',
 });
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 console.log(`
-  Local stack ready in ${seconds} s
+  Local stack ready in ${seconds} s (functions from ${stack.functions === 'bundles' ? 'the CDK bundles' : 'source'})
 
   App            ${stack.url}/
   Sign in        ${stack.url}/auth/login

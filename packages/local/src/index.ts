@@ -1,4 +1,5 @@
 export { type MatchedRoute, toHttpApiEvent, writeHttpApiResult } from './adapter';
+export { type FunctionLoader, type FunctionsMode, functionLoader } from './functions';
 export { type SqsLambda, startQueuePoller, toSqsRecord } from './poller';
 export { type LocalQueue, startLocalQueue } from './queue';
 export { makeRouter } from './router';

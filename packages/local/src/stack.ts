@@ -4,13 +4,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { createSqs } from '@app/config/sqs';
 import { startEmbeddedPostgres } from '@app/db/embedded';
 import { runMigrations } from '@app/db/migrate';
 import { demoSeed, type Emulator, startEmulator } from '@app/workos-emulator';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { type HttpFunction, routes } from '../../../infra/routes';
+import { type FunctionLoader, type FunctionsMode, functionLoader } from './functions';
 import { type SqsLambda, startQueuePoller } from './poller';
 import { startLocalQueue } from './queue';
 import { createLocalApi, type HttpLambda, lambdaContext } from './server';
@@ -18,9 +19,8 @@ import { type LocalSes, startLocalSes } from './ses';
 
 const root = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const LOCAL_WEBHOOK_SECRET = 'whsec_local_development_only';
-/** Imports a function's handler from its entry file, as Lambda would load the bundle. */
-const importHandler = async (fn: string) =>
-  (await import(pathToFileURL(path.join(root, 'functions', fn, 'handler.ts')).href)).handler;
+/** Every function the stack runs: the routes' functions, the workers and reconcile. */
+const stackFunctions = [...new Set<string>(routes.map((r) => r.fn)), 'sync-worker', 'notifier', 'reconcile'];
 
 export type LocalStackOptions = {
   /** HTTP port of the API (PORT, default 3000; 0 = any free port). */
@@ -34,6 +34,11 @@ export type LocalStackOptions = {
   /** Reconcile interval; 0 disables the timer. */
   reconcileEveryMs?: number;
   log?: (line: string) => void;
+  /**
+   * Load every function from the bundles the CDK app builds (same esbuild settings, the index.mjs
+   * CloudFormation would upload), built once at start, instead of from source (`npm run dev -- --bundles`).
+   */
+  bundles?: boolean;
 };
 
 export type LocalStack = {
@@ -42,6 +47,8 @@ export type LocalStack = {
   /** The local SES (its mail viewer and stored messages); undefined when SES_ENDPOINT was given. */
   ses: LocalSes | undefined;
   env: Record<string, string>;
+  /** Where the functions were loaded from: `source` (handler.ts) or `bundles` (built index.mjs). */
+  functions: FunctionsMode;
   stop: () => Promise<void>;
 };
 
@@ -90,6 +97,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
   };
 
+  // 0. Bundles mode: build while the services below start; handlers load once both are done.
+  const building = functionLoader({ bundles: options.bundles ?? false, functions: stackFunctions, log });
+  // Handled where it is awaited below; this only keeps an early build failure from counting as unhandled.
+  building.catch(() => {});
+  let functions: FunctionLoader | undefined;
   try {
     // 1. The API server first, so its port is known; handlers load once the environment is ready.
     let markReady: () => void = () => {};
@@ -100,9 +112,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const loadHandler = (fn: HttpFunction) => {
       let handler = loaded.get(fn);
       if (!handler) {
-        handler = ready.then(
-          async () => (await import(`../../../functions/${fn}/handler.ts`)).handler as HttpLambda,
-        );
+        handler = ready.then(() => (functions as FunctionLoader).load<HttpLambda>(fn));
         loaded.set(fn, handler);
       }
       return handler;
@@ -211,10 +221,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...workosEnv,
     };
     Object.assign(process.env, env);
+    functions = await building;
+    stops.push(functions.stop);
+    const load = functions.load;
     markReady();
 
     // 6. The sync worker on the queue, and reconcile on a timer.
-    const worker = (await importHandler('sync-worker')) as SqsLambda;
+    const worker = await load<SqsLambda>('sync-worker');
     const poller = startQueuePoller({
       sqs: createSqs({ SQS_ENDPOINT: sqsEndpoint }),
       queueUrl,
@@ -225,8 +238,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // 6b. The notifier on the notifications queue, and the outbox sweep every minute.
     if (notificationsQueueUrl) {
-      const notifier = (await importHandler('notifier')) as SqsLambda &
-        ((e: ScheduledEvent, c: Context) => Promise<unknown>);
+      const notifier = await load<SqsLambda & ((e: ScheduledEvent, c: Context) => Promise<unknown>)>(
+        'notifier',
+      );
       const notifications = startQueuePoller({
         sqs: createSqs({ SQS_ENDPOINT: sqsEndpoint }),
         queueUrl: notificationsQueueUrl,
@@ -245,10 +259,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const reconcileEntry = path.join(root, 'functions/reconcile/handler.ts');
     const every = options.reconcileEveryMs ?? 60_000;
     if (every > 0 && existsSync(reconcileEntry)) {
-      const reconcile = (await import(reconcileEntry)).handler as (
-        e: ScheduledEvent,
-        c: Context,
-      ) => Promise<unknown>;
+      const reconcile = await load<(e: ScheduledEvent, c: Context) => Promise<unknown>>('reconcile');
       const timer = setInterval(() => {
         reconcile({} as ScheduledEvent, lambdaContext('reconcile', 60_000)).catch((error: unknown) =>
           log(`reconcile: ${error instanceof Error ? error.message : String(error)}`),
@@ -257,9 +268,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stops.push(async () => clearInterval(timer));
     }
 
-    return { url, emulator, ses, env, stop };
+    return { url, emulator, ses, env, functions: functions.mode, stop };
   } catch (error) {
     await stop();
+    // A build still under way when a step above failed: its bundles go too.
+    await building.then((loader) => loader.stop()).catch(() => {});
     throw error;
   }
 }
