@@ -22,7 +22,9 @@ const enqueueNotifications = notifications.NOTIFICATIONS_QUEUE_URL
 // The WorkOS SDK only for management requests: imported on the first one, so the read routes
 // keep the SDK-free cold start.
 let workos: ReturnType<typeof loadWorkOS> | undefined;
-const loadWorkOS = async () => (await import('@app/config/workos')).createWorkOS(runtime.config);
+// Its calls end before the function does, like every WorkOS call (the budget restarts per request).
+const loadWorkOS = async () =>
+  (await import('@app/config/workos')).createWorkOS(runtime.config, { fetchFn: runtime.budget.fetch });
 
 export const handler = makeOrganizationsHandler({
   ...runtime,
