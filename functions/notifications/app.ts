@@ -1,39 +1,15 @@
-import type { Database } from '@app/db';
-import { httpHandler, ok, type RouteHandler, requireAppOrigin, routeHandlers } from '@app/http';
+import { httpHandler, ok, type RouteHandler, routeHandlers } from '@app/http';
 import { makeNotificationsApi, parseListQuery } from '@app/notifications/api';
-import { requireSession, type Sessions, sessionOf } from '@app/session';
-import type { Logger, Metrics } from '@app/telemetry';
+import { type SessionRouteDeps, sessionOf, sessionRoutes } from '@app/session';
 import type { Context } from 'aws-lambda';
 import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
-export type NotificationsHandlerDeps = {
-  sessions: Sessions;
-  db: Database;
-  hsts: boolean;
-  /** The app's origins, allowed to change state (mark read) along with this API's own host. */
-  allowedRedirectOrigins?: readonly string[];
-  tenantBaseDomain?: string | undefined;
-  metrics?: Metrics;
-  /** Secrets still holding their placeholder: every request is refused (503 NOT_CONFIGURED). */
-  notConfigured?: readonly string[];
-  logger?: Logger;
-};
+export type NotificationsHandlerDeps = SessionRouteDeps;
 
 /** The notifications function: the signed-in user's in-app notifications (list, read, read-all). */
 export function makeNotificationsHandler(deps: NotificationsHandlerDeps) {
-  const { hsts, logger } = deps;
   const api = makeNotificationsApi({ db: deps.db });
-  const base = {
-    hsts,
-    notConfigured: deps.notConfigured,
-    metrics: deps.metrics,
-    ...(logger ? { logger } : {}),
-  };
-  const signedIn = requireSession(deps);
-  const appOrigin = requireAppOrigin({
-    origins: deps.allowedRedirectOrigins ?? [],
-    tenantBaseDomain: deps.tenantBaseDomain,
-  });
+  const { base, signedIn, appOrigin } = sessionRoutes(deps);
   const userId = (context: Context) => sessionOf(context).user.id;
 
   const handlers: Record<RouteKeyOf<'notifications'>, RouteHandler> = {

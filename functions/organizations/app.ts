@@ -1,5 +1,3 @@
-import type { InvocationBudget } from '@app/config/budget';
-import type { Database } from '@app/db';
 import {
   type HttpEvent,
   httpError,
@@ -8,7 +6,6 @@ import {
   jsonBody,
   ok,
   type RouteHandler,
-  requireAppOrigin,
   routeHandlers,
 } from '@app/http';
 import { openApiDocument } from '@app/openapi';
@@ -31,33 +28,17 @@ import {
   requireOrganization,
   requirePermission,
   requireRole,
-  requireSession,
-  type Sessions,
+  type SessionRouteDeps,
   sessionOf,
+  sessionRoutes,
 } from '@app/session';
-import type { Logger, Metrics } from '@app/telemetry';
 import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
-export type OrganizationsHandlerDeps = {
-  sessions: Sessions;
-  db: Database;
-  hsts: boolean;
-  /**
-   * ALLOWED_REDIRECT_ORIGINS: the app's origins, allowed to change state along with this API's own
-   * host and tenant subdomains (none when unset).
-   */
-  allowedRedirectOrigins?: readonly string[];
-  /** TENANT_BASE_DOMAIN: on `<slug>.<base>` only that organization can be addressed. */
-  tenantBaseDomain?: string | undefined;
+export type OrganizationsHandlerDeps = SessionRouteDeps & {
   /** The WorkOS client for management calls, built on first use (reads never load the SDK). */
   workos: () => Promise<ManagementWorkOS>;
-  logger?: Logger;
-  metrics?: Metrics;
-  /** Secrets still holding their placeholder: every request is refused (503 NOT_CONFIGURED). */
-  notConfigured?: readonly string[];
   /** Notification emails written by a management change, onto their queue after COMMIT. */
   enqueueNotifications?: (ids: string[]) => Promise<void>;
-  budget?: InvocationBudget;
 };
 
 const param = (event: HttpEvent, name: string) => {
@@ -68,7 +49,7 @@ const param = (event: HttpEvent, name: string) => {
 
 /** The organizations function: list, read, update (custom fields), members, and management through WorkOS. */
 export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
-  const { db, hsts, logger } = deps;
+  const { db, logger } = deps;
   const orgs = makeOrganizations({ db });
   const manage = makeManagement({
     db,
@@ -76,18 +57,7 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
     ...(logger ? { logger } : {}),
     ...(deps.enqueueNotifications ? { enqueueNotifications: deps.enqueueNotifications } : {}),
   });
-  const base = {
-    hsts,
-    notConfigured: deps.notConfigured,
-    metrics: deps.metrics,
-    budget: deps.budget,
-    ...(logger ? { logger } : {}),
-  };
-  const signedIn = requireSession(deps);
-  const appOrigin = requireAppOrigin({
-    origins: deps.allowedRedirectOrigins ?? [],
-    tenantBaseDomain: deps.tenantBaseDomain,
-  });
+  const { base, signedIn, appOrigin } = sessionRoutes(deps);
   const member = requireOrganization({ db, select: organizationSelector(deps.tenantBaseDomain) });
   const body = jsonBody({ maxBytes: 16 * 1024 });
   const canManage = requirePermission(PERMISSIONS.membersWrite);

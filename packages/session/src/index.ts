@@ -35,6 +35,7 @@ export {
 } from './profile';
 export { sanitizeReturnTo } from './return-to';
 export { sealData, unsealData } from './seal';
+export { type SessionRouteDeps, sessionRoutes } from './session-routes';
 export {
   type AuthenticatedSession,
   makeSessions,
