@@ -79,6 +79,7 @@ export function makeRefreshLock(options: RefreshLockOptions) {
   const staleClaimMs = options.staleClaimMs ?? 30_000;
   const windowMs = options.resultWindowMs ?? 30_000;
   const windowInterval = sql`make_interval(secs => ${windowMs / 1000})`;
+  const staleInterval = sql`make_interval(secs => ${staleClaimMs / 1000})`;
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   const claim = async (tokenHash: string) =>
@@ -151,7 +152,9 @@ export function makeRefreshLock(options: RefreshLockOptions) {
     tokenHash: string,
     refreshToken: string,
   ): Promise<SingleFlightResult | 'take-over'> {
-    const deadline = Date.now() + waitMs;
+    // A wait, not a time of day: measured on the monotonic clock. Row ages are the database's
+    // (`now()`), the one clock every instance shares.
+    const deadline = performance.now() + waitMs;
     for (;;) {
       const [row] = await db
         .select({
@@ -159,6 +162,7 @@ export function makeRefreshLock(options: RefreshLockOptions) {
           failureReason: sessionRefreshes.failureReason,
           claimedAt: sessionRefreshes.claimedAt,
           expired: sql<boolean>`${sessionRefreshes.completedAt} < now() - ${windowInterval}`,
+          stale: sql<boolean>`${sessionRefreshes.claimedAt} < now() - ${staleInterval}`,
         })
         .from(sessionRefreshes)
         .where(eq(sessionRefreshes.tokenHash, tokenHash));
@@ -176,7 +180,7 @@ export function makeRefreshLock(options: RefreshLockOptions) {
       if (!row) {
         // The winner failed transiently and released the claim: claim it ourselves.
         if (await claim(tokenHash)) return 'take-over';
-      } else if (Date.now() - row.claimedAt.getTime() > staleClaimMs) {
+      } else if (row.stale) {
         // The winner died mid-refresh: take its claim over.
         const [taken] = await db
           .update(sessionRefreshes)
@@ -192,7 +196,8 @@ export function makeRefreshLock(options: RefreshLockOptions) {
           .returning({ tokenHash: sessionRefreshes.tokenHash });
         if (taken) return 'take-over';
       }
-      if (Date.now() >= deadline) return { ok: false, outcome: 'transient', reason: 'refresh_wait_timeout' };
+      if (performance.now() >= deadline)
+        return { ok: false, outcome: 'transient', reason: 'refresh_wait_timeout' };
       await sleep(pollMs);
     }
   }
