@@ -46,7 +46,6 @@ export {
 } from './sessions';
 export { type OrganizationSnapshot, recordOrganization } from './sign-in-sync';
 export {
-  type AuthenticateResult,
   makeSessionApi,
   type RefreshFailureReason,
   type RefreshResult,

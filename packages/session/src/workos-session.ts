@@ -1,3 +1,4 @@
+import { withRetry } from '@app/config/retry';
 import type { User as WorkOSUser } from '@workos-inc/node';
 import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose';
 import { decodeClaims } from './jwt';
@@ -6,7 +7,7 @@ import { sealData, unsealData } from './seal';
 /**
  * The two WorkOS sealed-session calls every request may need (verify, refresh), without the WorkOS
  * SDK: its client pulls every API module into the bundle. Same cookie format (./seal), same results
- * and failure reasons as the SDK's `loadSealedSession(...).authenticate()` / `.refresh()`.
+ * and failure reasons as the SDK's `loadSealedSession(...)` token check / `.refresh()`.
  */
 export type SessionApiOptions = {
   /** WorkOS API base URL, from workosBaseUrl(settings) (@app/config/workos-settings). */
@@ -43,16 +44,6 @@ type ClaimFacts = {
   entitlements: string[] | undefined;
   featureFlags: string[] | undefined;
 };
-
-export type AuthenticateResult =
-  | (ClaimFacts & {
-      authenticated: true;
-      user: WorkOSUser | undefined;
-      authenticationMethod: string | undefined;
-      impersonator: SealedSession['impersonator'];
-      accessToken: string;
-    })
-  | { authenticated: false; reason: 'no_session_cookie_provided' | 'invalid_session_cookie' | 'invalid_jwt' };
 
 /** Terminal: the session is over. Transient: try again later with the same cookie. */
 export type RefreshFailureReason =
@@ -170,6 +161,15 @@ const terminal = (reason: RefreshFailureReason): Attempt => ({
   result: { authenticated: false, reason, retryable: false },
 });
 
+/** A retryable refresh failure, thrown only to drive withRetry (which honours `retryAfter`, seconds). */
+class TransientRefresh extends Error {
+  readonly retryAfter: number | undefined;
+  constructor(readonly failed: Extract<Attempt, { kind: 'failed' }>) {
+    super(failed.result.reason);
+    this.retryAfter = failed.result.authenticated ? undefined : failed.result.retryAfter;
+  }
+}
+
 /** Sorts a non-2xx answer the way the SDK's refresh does: terminal, transient, or refused. */
 function classify(status: number, data: Record<string, unknown> | undefined, retryAfter?: number): Attempt {
   const workosCode = String(data?.code ?? data?.error ?? '');
@@ -229,25 +229,6 @@ export function makeSessionApi(options: SessionApiOptions) {
         },
       );
     }
-  }
-
-  async function authenticate(
-    sealed: string | undefined,
-    cookiePassword: string,
-  ): Promise<AuthenticateResult> {
-    if (!sealed) return { authenticated: false, reason: 'no_session_cookie_provided' };
-    const session = await unsealData<SealedSession>(sealed, cookiePassword);
-    if (!session?.accessToken) return { authenticated: false, reason: 'invalid_session_cookie' };
-    if (!(await verifyAccessToken(session.accessToken)))
-      return { authenticated: false, reason: 'invalid_jwt' };
-    return {
-      authenticated: true,
-      ...claimFacts(session.accessToken),
-      user: session.user,
-      authenticationMethod: session.authenticationMethod,
-      impersonator: session.impersonator,
-      accessToken: session.accessToken,
-    };
   }
 
   async function attempt(body: string, headers: Record<string, string>): Promise<Attempt> {
@@ -316,15 +297,21 @@ export function makeSessionApi(options: SessionApiOptions) {
       ...(retries > 0 ? { 'Idempotency-Key': crypto.randomUUID() } : {}),
     };
 
-    let outcome = await attempt(body, headers);
-    for (let n = 1; n <= retries && outcome.kind === 'failed' && outcome.result.retryable; n++) {
-      const retryAfter = outcome.result.retryAfter;
-      const backoff = Math.min(500 * 1.5 ** (n + 1), 8000) * (Math.random() + 0.5);
-      await new Promise((resolve) =>
-        setTimeout(resolve, retryAfter !== undefined ? retryAfter * 1000 : backoff),
-      );
-      outcome = await attempt(body, headers);
-    }
+    const outcome = await withRetry(
+      async () => {
+        const tried = await attempt(body, headers);
+        if (tried.kind === 'failed' && tried.result.retryable) throw new TransientRefresh(tried);
+        return tried;
+      },
+      {
+        policy: { attempts: retries + 1, baseDelayMs: 500, maxDelayMs: 8_000 },
+        retryable: (error) => error instanceof TransientRefresh,
+      },
+    ).catch((error: unknown) => {
+      // Out of attempts: the last transient failure is the result.
+      if (error instanceof TransientRefresh) return error.failed;
+      throw error;
+    });
     if (outcome.kind === 'failed') return outcome.result;
     if (outcome.kind === 'rejected') throw outcome.error;
 
@@ -350,7 +337,7 @@ export function makeSessionApi(options: SessionApiOptions) {
     };
   }
 
-  return { authenticate, refresh, verifyAccessToken, jwksUrl: `${baseUrl}/sso/jwks/${clientId}` };
+  return { refresh, verifyAccessToken, jwksUrl: `${baseUrl}/sso/jwks/${clientId}` };
 }
 
 export type SessionApi = ReturnType<typeof makeSessionApi>;
