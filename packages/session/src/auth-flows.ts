@@ -21,7 +21,7 @@ import { CHOICE_PAGE_CSP, organizationChoicePage } from './choice-page';
 import { clearCookie, PENDING_COOKIE, PKCE_COOKIE_PREFIX, serializeCookie } from './cookies';
 import { LOGIN_FLOW_TTL_SECONDS, openFlow, randomToken, sameToken, sealFlow } from './flow-state';
 import { decodeClaims } from './jwt';
-import { sessionOf, tenantOf } from './middleware';
+import { isActiveMember, organizationAccess, sessionOf, tenantOf } from './middleware';
 import { sanitizeReturnTo } from './return-to';
 import type { Sessions } from './sessions';
 import { fetchOrganizationSnapshot, recordOrganization, recordSignIn } from './sign-in-sync';
@@ -453,27 +453,15 @@ export function makeAuthFlows(options: AuthFlowsOptions) {
     }
     const session = sessionOf(context);
     const wanted = parsed.data.organizationId;
-    const [local] = await db
-      .select({ workosOrgId: organizations.workosOrgId, membershipId: organizationMemberships.id })
-      .from(organizations)
-      .leftJoin(
-        organizationMemberships,
-        and(
-          eq(organizationMemberships.organizationId, organizations.id),
-          eq(organizationMemberships.userId, session.user.id),
-          eq(organizationMemberships.status, 'active'),
-          isNull(organizationMemberships.deletedAt),
-        ),
-      )
-      .where(
-        and(
-          wanted.startsWith('org_') ? eq(organizations.workosOrgId, wanted) : eq(organizations.slug, wanted),
-          isNull(organizations.deletedAt),
-        ),
-      );
-    const workosOrgId = local?.workosOrgId ?? (wanted.startsWith('org_') ? wanted : undefined);
+    const byId = wanted.startsWith('org_');
+    const local = await organizationAccess(
+      db,
+      session.user.id,
+      byId ? { workosOrgId: wanted } : { slug: wanted },
+    );
+    const workosOrgId = local?.organization.workosOrgId ?? (byId ? wanted : undefined);
     if (!workosOrgId) throw httpError('FORBIDDEN', 'You are not a member of that organization');
-    if (!local?.membershipId) {
+    if (!isActiveMember(local?.membership)) {
       // Not known locally (yet): WorkOS is the authority; record what it says.
       const snapshot = await fetchOrganizationSnapshot(workos, session.workosUserId, workosOrgId, {}, logger);
       if (snapshot.membership?.status !== 'active') {

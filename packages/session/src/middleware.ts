@@ -12,7 +12,7 @@ import {
 import { ctx, type HttpContext, type HttpEvent, type HttpMiddleware, httpError } from '@app/http';
 import type { Logger } from '@app/telemetry';
 import type { Context } from 'aws-lambda';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { SessionFacts, Sessions } from './sessions';
 
 /** The signed-in caller, as requireSession puts it on the context. */
@@ -140,6 +140,41 @@ export function tenantOf(event: HttpEvent, baseDomain: string | undefined): stri
 }
 
 /**
+ * A live organization, by slug or WorkOS id, with the user's membership in it (any status; null when
+ * there is none): the one lookup behind requireOrganization and the organization switch.
+ */
+export async function organizationAccess(
+  db: Database,
+  userId: string,
+  selected: NonNullable<OrganizationSelector>,
+): Promise<{ organization: Organization; membership: Membership | null } | undefined> {
+  const [row] = await db
+    .select({ organization: organizations, membership: organizationMemberships })
+    .from(organizations)
+    .leftJoin(
+      organizationMemberships,
+      and(
+        eq(organizationMemberships.organizationId, organizations.id),
+        eq(organizationMemberships.userId, userId),
+      ),
+    )
+    .where(
+      and(
+        'slug' in selected
+          ? eq(organizations.slug, selected.slug)
+          : eq(organizations.workosOrgId, selected.workosOrgId),
+        isNull(organizations.deletedAt),
+      ),
+    )
+    .limit(1);
+  return row;
+}
+
+/** An active membership not tombstoned. */
+export const isActiveMember = (membership: Membership | null | undefined): membership is Membership =>
+  membership?.status === 'active' && !membership.deletedAt;
+
+/**
  * A `select` for requireOrganization: a request on `<slug>.<baseDomain>` is scoped to that
  * organization; any other Host falls back to the session's organization.
  */
@@ -172,26 +207,10 @@ export function requireOrganization(options: {
         (await options.select?.(request.event, session)) ??
         (session.organizationId ? { workosOrgId: session.organizationId } : undefined);
       if (!selected) throw httpError('NO_ORGANIZATION', 'Choose an organization first');
-      const orgMatch =
-        'slug' in selected
-          ? eq(organizations.slug, selected.slug)
-          : eq(organizations.workosOrgId, selected.workosOrgId);
-      const [row] = await options.db
-        .select({ organization: organizations, membership: organizationMemberships })
-        .from(organizations)
-        .innerJoin(
-          organizationMemberships,
-          and(
-            eq(organizationMemberships.organizationId, organizations.id),
-            eq(organizationMemberships.userId, session.user.id),
-          ),
-        )
-        .where(and(orgMatch, sql`${organizations.deletedAt} IS NULL`))
-        .limit(1);
-      const member =
-        row && row.membership.status === 'active' && !row.membership.deletedAt && row.organization.isActive;
+      const row = await organizationAccess(options.db, session.user.id, selected);
+      const member = row && isActiveMember(row.membership) && row.organization.isActive;
       if (!member) throw httpError('FORBIDDEN', 'You are not a member of this organization');
-      context.organization = row;
+      context.organization = { organization: row.organization, membership: row.membership! };
     },
   };
 }
