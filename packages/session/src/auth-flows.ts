@@ -1,4 +1,4 @@
-import { type Database, organizationMemberships, organizations, revokedSessions } from '@app/db';
+import { type Database, organizations, revokedSessions } from '@app/db';
 import {
   fieldIssues,
   type HttpContext,

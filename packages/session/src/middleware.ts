@@ -208,9 +208,11 @@ export function requireOrganization(options: {
         (session.organizationId ? { workosOrgId: session.organizationId } : undefined);
       if (!selected) throw httpError('NO_ORGANIZATION', 'Choose an organization first');
       const row = await organizationAccess(options.db, session.user.id, selected);
-      const member = row && isActiveMember(row.membership) && row.organization.isActive;
-      if (!member) throw httpError('FORBIDDEN', 'You are not a member of this organization');
-      context.organization = { organization: row.organization, membership: row.membership! };
+      const membership = row?.membership;
+      if (!row?.organization.isActive || !isActiveMember(membership)) {
+        throw httpError('FORBIDDEN', 'You are not a member of this organization');
+      }
+      context.organization = { organization: row.organization, membership };
     },
   };
 }
