@@ -1,7 +1,8 @@
-import { type Placeholder, type Query, sql } from 'drizzle-orm';
+import type { Placeholder, Query } from 'drizzle-orm';
 import type { Executor } from './client';
 import { invitations } from './schema';
 import { template } from './statements';
+import { takeExcluded } from './upsert';
 import { excludedVersion, isNewer, storedVersion } from './version';
 
 export type Invitation = typeof invitations.$inferSelect;
@@ -53,27 +54,23 @@ type Bound<T> = { [K in keyof T]: T[K] | Placeholder };
  * so the event that follows a management call is a no-op.
  */
 function buildInvitationUpsert(ex: Executor, v: Bound<InvitationValues>) {
-  const excluded = (column: string) => sql.raw(`excluded.${column}`);
   return ex
     .insert(invitations)
     .values(v)
     .onConflictDoUpdate({
       target: invitations.workosInvitationId,
-      set: {
-        workosOrgId: excluded('workos_org_id'),
-        email: excluded('email'),
-        state: excluded('state'),
-        roleSlug: excluded('role_slug'),
-        inviterWorkosUserId: excluded('inviter_workos_user_id'),
-        acceptedWorkosUserId: excluded('accepted_workos_user_id'),
-        expiresAt: excluded('expires_at'),
-        acceptedAt: excluded('accepted_at'),
-        revokedAt: excluded('revoked_at'),
-        workosCreatedAt: excluded('workos_created_at'),
-        workosUpdatedAt: excluded('workos_updated_at'),
-        workosEventId: excluded('workos_event_id'),
-        updatedAt: sql`now()`,
-      },
+      set: takeExcluded(invitations, [
+        'workosOrgId',
+        'email',
+        'state',
+        'roleSlug',
+        'inviterWorkosUserId',
+        'acceptedWorkosUserId',
+        'expiresAt',
+        'acceptedAt',
+        'revokedAt',
+        'workosCreatedAt',
+      ]),
       setWhere: isNewer(storedVersion('invitations'), excludedVersion),
     });
 }

@@ -2,7 +2,14 @@ import { and, eq, getTableColumns, isNull, or, type Query, type SQL, sql } from 
 import type { Executor } from './client';
 import { organizationMemberships, organizations, users } from './schema';
 import { type Bind, template } from './statements';
-import { insertedFlag, type UpsertResult, type VersionFields, versionValues } from './upsert';
+import {
+  insertedFlag,
+  settleTombstone,
+  takeExcluded,
+  type UpsertResult,
+  type VersionFields,
+  versionValues,
+} from './upsert';
 import { excludedVersion, isNewer, storedVersion } from './version';
 
 export type Membership = typeof organizationMemberships.$inferSelect;
@@ -74,14 +81,8 @@ function buildMembershipUpsert(ex: Executor, v: MembershipValues) {
       target: [m.userId, m.organizationId],
       set: {
         workosMembershipId: sql`COALESCE(excluded.workos_membership_id, ${m.workosMembershipId})`,
-        status: sql`excluded.status`,
-        role: sql`excluded.role`,
-        roleSlug: sql`excluded.role_slug`,
-        roleSlugs: sql`excluded.role_slugs`,
-        workosUpdatedAt: sql`excluded.workos_updated_at`,
-        workosEventId: sql`excluded.workos_event_id`,
+        ...takeExcluded(m, ['status', 'role', 'roleSlug', 'roleSlugs']),
         deletedAt: sql`NULL`,
-        updatedAt: sql`now()`,
       },
       setWhere: and(
         isNewer(storedVersion('organization_memberships'), excludedVersion),
@@ -163,15 +164,10 @@ export function membershipStatements(
  * Applies a membership's removal outside the worker (the management routes): its last state when
  * newer, then a tombstone on that WorkOS membership only (a newer membership of the pair is left alone).
  */
-export async function tombstoneMembership(
-  ex: Executor,
-  input: MembershipFields & { workosMembershipId: string },
-): Promise<UpsertResult<Membership>> {
-  const upserted = await upsertMembership(ex, input);
-  const [row] = await buildMembershipTombstone(
-    ex,
-    eq(organizationMemberships.workosMembershipId, input.workosMembershipId),
-  ).returning();
-  if (row) return { outcome: upserted.outcome === 'inserted' ? 'inserted' : 'updated', row };
-  return { outcome: upserted.outcome === 'tombstoned' ? 'tombstoned' : 'stale', row: upserted.row };
-}
+export const tombstoneMembership = (ex: Executor, input: MembershipFields & { workosMembershipId: string }) =>
+  settleTombstone(upsertMembership(ex, input), () =>
+    buildMembershipTombstone(
+      ex,
+      eq(organizationMemberships.workosMembershipId, input.workosMembershipId),
+    ).returning(),
+  );

@@ -4,7 +4,8 @@ import { type OrganizationDomain, organizations } from './schema';
 import { type Bind, isUniqueViolation, template } from './statements';
 import {
   insertedFlag,
-  tombstoneResult,
+  settleTombstone,
+  takeExcluded,
   type UpsertResult,
   type VersionFields,
   versionValues,
@@ -122,11 +123,8 @@ function buildOrganizationUpsert(ex: Executor, v: OrganizationValues, shape: { d
     .onConflictDoUpdate({
       target: organizations.workosOrgId,
       set: {
-        name: sql`excluded.name`,
+        ...takeExcluded(organizations, ['name']),
         ...(shape.domains ? { domains: mergeDomains(v.incoming, boundVersion(v.at, v.workosEventId)) } : {}),
-        workosUpdatedAt: sql`excluded.workos_updated_at`,
-        workosEventId: sql`excluded.workos_event_id`,
-        updatedAt: sql`now()`,
       },
       setWhere: and(
         isNull(organizations.deletedAt),
@@ -203,14 +201,7 @@ export function organizationStatements(fields: OrganizationFields, deleted: bool
 }
 
 /** Applies an organization state outside the worker, then a tombstone when deleted. */
-export async function tombstoneOrganization(
-  ex: Executor,
-  input: OrganizationFields,
-): Promise<UpsertResult<Organization>> {
-  const upserted = await upsertOrganization(ex, input);
-  const [buried] = await buildOrganizationTombstone(
-    ex,
-    eq(organizations.workosOrgId, input.workosOrgId),
-  ).returning();
-  return tombstoneResult(upserted, buried);
-}
+export const tombstoneOrganization = (ex: Executor, input: OrganizationFields) =>
+  settleTombstone(upsertOrganization(ex, input), () =>
+    buildOrganizationTombstone(ex, eq(organizations.workosOrgId, input.workosOrgId)).returning(),
+  );

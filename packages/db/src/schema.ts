@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   boolean,
   index,
   jsonb,
@@ -39,6 +40,9 @@ const updatedAt = () =>
  * Columns every WorkOS-synced row carries: the WorkOS `updated_at` of the state we hold (the order
  * guard compares events against it) and a tombstone that an older update cannot undo.
  */
+/** A required reference to the row that owns this one: deleting the owner deletes it. */
+const ownedBy = (name: string, owner: () => AnyPgColumn) =>
+  uuid(name).notNull().references(owner, { onDelete: 'cascade' });
 const syncColumns = () => ({
   workosUpdatedAt: ts('workos_updated_at'),
   // The WorkOS event that brought this state; null when it was read from the WorkOS API. With
@@ -111,12 +115,8 @@ export const organizationMemberships = pgTable(
   'organization_memberships',
   {
     id: id(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    organizationId: uuid('organization_id')
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'cascade' }),
+    userId: ownedBy('user_id', () => users.id),
+    organizationId: ownedBy('organization_id', () => organizations.id),
     role: organizationRole('role').notNull().default('MEMBER'),
     // Mirrored from WorkOS: the membership id, its status and the raw role slugs.
     workosMembershipId: text('workos_membership_id').unique(),
@@ -138,9 +138,7 @@ export const notifications = pgTable(
   'notifications',
   {
     id: id(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+    userId: ownedBy('user_id', () => users.id),
     type: notificationType('type').notNull(),
     status: notificationStatus('status').notNull().default('PENDING'),
     subject: text('subject').notNull(),

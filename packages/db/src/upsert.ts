@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { getTableColumns, type SQL, sql, type Table } from 'drizzle-orm';
 
 /**
  * What the WorkOS-owned rows share (users.ts, organizations.ts, memberships.ts, domains.ts): they
@@ -29,8 +29,38 @@ export const versionValues = (input: VersionFields) => {
 /** In RETURNING: true when the row was inserted, false when an existing one was updated. */
 export const insertedFlag = sql<boolean>`(xmax = 0)`;
 
-/** The result of an upsert followed by its tombstone: `tombstoned` when the row was buried already. */
-export function tombstoneResult<T>(upserted: UpsertResult<T>, buried: T | undefined): UpsertResult<T> {
+/**
+ * A state applied outside the worker, then its tombstone: `upserting` is the state's upsert, `bury`
+ * the tombstone statement (RETURNING the row it buried). The outcome is the upsert's when nothing was
+ * buried (`tombstoned` already, or `stale` behind a newer state), else inserted/updated.
+ */
+export async function settleTombstone<T>(
+  upserting: Promise<UpsertResult<T>>,
+  bury: () => Promise<T[]>,
+): Promise<UpsertResult<T>> {
+  const upserted = await upserting;
+  const [buried] = await bury();
   if (buried) return { outcome: upserted.outcome === 'inserted' ? 'inserted' : 'updated', row: buried };
-  return { outcome: 'tombstoned', row: upserted.row };
+  return { outcome: upserted.outcome === 'tombstoned' ? 'tombstoned' : 'stale', row: upserted.row };
+}
+
+/**
+ * ON CONFLICT DO UPDATE's `set` for the columns an upsert takes from the proposed row:
+ * `<column> = excluded.<column>` for each key, plus the version (`workos_updated_at`,
+ * `workos_event_id`) every synced row carries and `updated_at = now()`.
+ */
+export function takeExcluded<T extends Table>(
+  table: T,
+  keys: readonly (keyof T['$inferInsert'] & string)[],
+): Record<string, SQL> {
+  const columns = getTableColumns(table) as Record<string, { name: string }>;
+  const take = (key: string) => {
+    const column = columns[key];
+    if (!column) throw new Error(`${key} is not a column`);
+    return [key, sql.raw(`excluded."${column.name}"`)] as const;
+  };
+  return {
+    ...Object.fromEntries([...keys, 'workosUpdatedAt', 'workosEventId'].map(take)),
+    updatedAt: sql`now()`,
+  };
 }

@@ -4,7 +4,8 @@ import { users } from './schema';
 import { type Bind, template } from './statements';
 import {
   insertedFlag,
-  tombstoneResult,
+  settleTombstone,
+  takeExcluded,
   type UpsertResult,
   type VersionFields,
   versionValues,
@@ -131,15 +132,8 @@ function buildUserUpsert(ex: Executor, v: UserValues, shape: { claim: boolean; l
     .onConflictDoUpdate({
       target: users.workosId,
       set: {
-        email: sql`excluded.email`,
-        firstName: sql`excluded.first_name`,
-        lastName: sql`excluded.last_name`,
-        emailVerified: sql`excluded.email_verified`,
-        profilePictureUrl: sql`excluded.profile_picture_url`,
-        workosUpdatedAt: sql`excluded.workos_updated_at`,
-        workosEventId: sql`excluded.workos_event_id`,
+        ...takeExcluded(users, ['email', 'firstName', 'lastName', 'emailVerified', 'profilePictureUrl']),
         lastLoginAt: shape.login ? sql`excluded.last_login_at` : sql`${users.lastLoginAt}`,
-        updatedAt: sql`now()`,
       },
       setWhere: and(isNull(users.deletedAt), isNewer(storedVersion('users'), excludedVersion)),
     });
@@ -226,8 +220,7 @@ export function userStatements(fields: UserFields, deleted: boolean): Query[] {
  * Applies a WorkOS `user.deleted` outside the worker: the event's last state (when newer) and a
  * tombstone that no later-arriving older update can undo.
  */
-export async function tombstoneUser(ex: Executor, input: UserFields): Promise<UpsertResult<User>> {
-  const upserted = await upsertUser(ex, { ...input, email: releasedEmail(input.workosId) });
-  const [buried] = await buildUserTombstone(ex, eq(users.workosId, input.workosId)).returning();
-  return tombstoneResult(upserted, buried);
-}
+export const tombstoneUser = (ex: Executor, input: UserFields) =>
+  settleTombstone(upsertUser(ex, { ...input, email: releasedEmail(input.workosId) }), () =>
+    buildUserTombstone(ex, eq(users.workosId, input.workosId)).returning(),
+  );
