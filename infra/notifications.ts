@@ -6,12 +6,12 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NOTIFIER_MAX_CONCURRENCY } from './connections';
 import type { AppFunctions } from './functions';
 import type { AppFunction } from './node-function';
-import { MAX_RECEIVE_COUNT } from './queue';
+import { MAX_RECEIVE_COUNT, queueWithDeadLetters } from './queue';
 import type { Settings } from './settings';
 
 export const NOTIFIER_TIMEOUT = Duration.seconds(30);
@@ -52,18 +52,11 @@ export class Notifications extends Construct {
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
     const { settings, functions } = props;
-    this.deadLetters = new Queue(this, 'DeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.queue = new Queue(this, 'Queue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(4),
+    const { queue, deadLetters } = queueWithDeadLetters(this, 'Queue', {
       visibilityTimeout: Duration.seconds(NOTIFIER_TIMEOUT.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
+    this.queue = queue;
+    this.deadLetters = deadLetters;
 
     this.notifier = functions.make(
       'notifier',

@@ -13,9 +13,32 @@ export type SyncQueueProps = {
 };
 
 /**
+ * A work queue (`<scope>/<id>`) and its dead-letter queue (`<scope>/DeadLetters`): SQS-managed
+ * encryption, TLS only, four days to work a backlog off, fourteen to inspect what failed, and a
+ * message moved aside after MAX_RECEIVE_COUNT tries. The visibility timeout is the consumer's to
+ * set (AWS guidance: 6x its timeout, plus its batching window).
+ */
+export function queueWithDeadLetters(scope: Construct, id: string, props: { visibilityTimeout: Duration }) {
+  const deadLetters = new Queue(scope, 'DeadLetters', {
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  const queue = new Queue(scope, id, {
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(4),
+    visibilityTimeout: props.visibilityTimeout,
+    deadLetterQueue: { queue: deadLetters, maxReceiveCount: MAX_RECEIVE_COUNT },
+  });
+  return { queue, deadLetters };
+}
+
+/**
  * The sync queue (webhook and reconcile send, the worker consumes) and its dead-letter queue.
  * Standard, not FIFO: WorkOS delivers out of order and twice anyway, so order and exactly-once come
- * from the database (inbox + order guard), not from the queue.
+ * from the database (inbox + order guard), not from the queue. WorkOS retries webhooks for about
+ * three days and reconcile covers the rest: four days of retention keeps a long outage.
  */
 export class SyncQueue extends Construct {
   readonly queue: Queue;
@@ -23,20 +46,12 @@ export class SyncQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: SyncQueueProps) {
     super(scope, id);
-    this.deadLetters = new Queue(this, 'DeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.queue = new Queue(this, 'Events', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // WorkOS retries webhooks for ~3 days; reconcile covers the rest. Four days keeps a long outage.
-      retentionPeriod: Duration.days(4),
+    const { queue, deadLetters } = queueWithDeadLetters(this, 'Events', {
       visibilityTimeout: Duration.seconds(
         props.workerTimeout.toSeconds() * 6 + props.maxBatchingWindow.toSeconds(),
       ),
-      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
+    this.queue = queue;
+    this.deadLetters = deadLetters;
   }
 }

@@ -111,33 +111,25 @@ export class AuthStack extends Stack {
       alarmTopic: this.alarms.topic,
     });
 
-    const output = (name: string, value: string, description: string) =>
+    const { api, secrets, database, sync, functions, alarms } = this;
+    const outputs: Record<string, [value: string, description: string]> = {
+      ApiUrl: [api.baseUrl, 'Base URL of the HTTP API'],
+      RedirectUri: [`${api.baseUrl}/auth/callback`, 'WorkOS dashboard: add as a Redirect URI'],
+      WebhookUrl: [`${api.baseUrl}/webhooks/workos`, 'WorkOS dashboard: webhook endpoint URL'],
+      WorkOSApiKeySecretArn: [secrets.workosApiKey.secretArn, 'Set WORKOS_API_KEY (docs/first-deploy.md)'],
+      WebhookSecretArn: [secrets.webhookSecret.secretArn, 'Set WORKOS_WEBHOOK_SECRET (docs/first-deploy.md)'],
+      DatabaseSecretArn: [database.secret.secretArn, 'RDS credentials (generated)'],
+      QueueUrl: [sync.queue.queueUrl, 'Sync queue'],
+      DeadLetterQueueUrl: [sync.deadLetters.queueUrl, 'Sync dead-letter queue'],
+      DeadLetterQueueArn: [sync.deadLetters.queueArn, 'Sync dead-letter queue (redrive source)'],
+      BackfillFunctionName: [functions.backfill.functionName, 'aws lambda invoke --function-name ...'],
+      ReconcileFunctionName: [functions.reconcile.functionName, 'Runs every 5 minutes'],
+      AlarmTopicArn: [alarms.topic.topicArn, 'Subscribe on-call here'],
+      MetricsNamespace: [metricsNamespace(settings.stage), 'CloudWatch namespace of the app metrics'],
+    };
+    for (const [name, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, name, { value, description });
-    output('ApiUrl', this.api.baseUrl, 'Base URL of the HTTP API');
-    output('RedirectUri', `${this.api.baseUrl}/auth/callback`, 'WorkOS dashboard: add as a Redirect URI');
-    output('WebhookUrl', `${this.api.baseUrl}/webhooks/workos`, 'WorkOS dashboard: webhook endpoint URL');
-    output(
-      'WorkOSApiKeySecretArn',
-      this.secrets.workosApiKey.secretArn,
-      'Set WORKOS_API_KEY (docs/first-deploy.md)',
-    );
-    output(
-      'WebhookSecretArn',
-      this.secrets.webhookSecret.secretArn,
-      'Set WORKOS_WEBHOOK_SECRET (docs/first-deploy.md)',
-    );
-    output('DatabaseSecretArn', this.database.secret.secretArn, 'RDS credentials (generated)');
-    output('QueueUrl', this.sync.queue.queueUrl, 'Sync queue');
-    output('DeadLetterQueueUrl', this.sync.deadLetters.queueUrl, 'Sync dead-letter queue');
-    output('DeadLetterQueueArn', this.sync.deadLetters.queueArn, 'Sync dead-letter queue (redrive source)');
-    output(
-      'BackfillFunctionName',
-      this.functions.backfill.functionName,
-      'aws lambda invoke --function-name ...',
-    );
-    output('ReconcileFunctionName', this.functions.reconcile.functionName, 'Runs every 5 minutes');
-    output('AlarmTopicArn', this.alarms.topic.topicArn, 'Subscribe on-call here');
-    output('MetricsNamespace', metricsNamespace(settings.stage), 'CloudWatch namespace of the app metrics');
+    }
 
     acknowledgeFindings(this, settings);
   }
