@@ -2,15 +2,7 @@ import { and, eq, getTableColumns, isNull, or, type Query, type SQL, sql } from 
 import type { Executor } from './client';
 import { organizationMemberships, organizations, users } from './schema';
 import { type Bind, template } from './statements';
-import {
-  insertedFlag,
-  settleTombstone,
-  takeExcluded,
-  type UpsertResult,
-  type VersionFields,
-  versionValues,
-} from './upsert';
-import { excludedVersion, isNewer, storedVersion } from './version';
+import * as synced from './synced';
 
 export type Membership = typeof organizationMemberships.$inferSelect;
 export type OrganizationRole = Membership['role'];
@@ -31,7 +23,7 @@ export function roleFromSlug(slug: string | null | undefined): OrganizationRole 
 }
 
 /** A membership's WorkOS fields, without its parents. */
-export type MembershipState = VersionFields & {
+export type MembershipState = synced.VersionFields & {
   /** WorkOS `om_...` id, when known. */
   workosMembershipId: string | null;
   status: MembershipStatus;
@@ -57,7 +49,7 @@ type MembershipValues = {
 };
 
 const membershipValues = (input: MembershipState) => {
-  const { at: _, ...version } = versionValues(input);
+  const { at: _, ...version } = synced.versionValues(input);
   return {
     workosMembershipId: input.workosMembershipId,
     status: input.status,
@@ -81,11 +73,11 @@ function buildMembershipUpsert(ex: Executor, v: MembershipValues) {
       target: [m.userId, m.organizationId],
       set: {
         workosMembershipId: sql`COALESCE(excluded.workos_membership_id, ${m.workosMembershipId})`,
-        ...takeExcluded(m, ['status', 'role', 'roleSlug', 'roleSlugs']),
+        ...synced.takeExcluded(m, ['status', 'role', 'roleSlug', 'roleSlugs']),
         deletedAt: sql`NULL`,
       },
       setWhere: and(
-        isNewer(storedVersion('organization_memberships'), excludedVersion),
+        synced.isNewer(synced.storedVersion('organization_memberships'), synced.excludedVersion),
         or(
           isNull(m.deletedAt),
           sql`(excluded.workos_membership_id IS NOT NULL AND excluded.workos_membership_id IS DISTINCT FROM ${m.workosMembershipId})`,
@@ -98,13 +90,13 @@ function buildMembershipUpsert(ex: Executor, v: MembershipValues) {
 export async function upsertMembership(
   ex: Executor,
   input: MembershipFields,
-): Promise<UpsertResult<Membership>> {
+): Promise<synced.UpsertResult<Membership>> {
   const m = organizationMemberships;
   const [applied] = await buildMembershipUpsert(ex, {
     userId: input.userId,
     organizationId: input.organizationId,
     ...membershipValues(input),
-  }).returning({ ...getTableColumns(m), inserted: insertedFlag });
+  }).returning({ ...getTableColumns(m), inserted: synced.insertedFlag });
   if (applied) {
     const { inserted, ...row } = applied;
     return { outcome: inserted ? 'inserted' : 'updated', row };
@@ -165,7 +157,7 @@ export function membershipStatements(
  * newer, then a tombstone on that WorkOS membership only (a newer membership of the pair is left alone).
  */
 export const tombstoneMembership = (ex: Executor, input: MembershipFields & { workosMembershipId: string }) =>
-  settleTombstone(upsertMembership(ex, input), () =>
+  synced.settleTombstone(upsertMembership(ex, input), () =>
     buildMembershipTombstone(
       ex,
       eq(organizationMemberships.workosMembershipId, input.workosMembershipId),

@@ -2,19 +2,11 @@ import { and, eq, getTableColumns, isNull, type Query, type SQL, sql } from 'dri
 import type { Executor } from './client';
 import { type OrganizationDomain, organizations } from './schema';
 import { type Bind, isUniqueViolation, template } from './statements';
-import {
-  insertedFlag,
-  settleTombstone,
-  takeExcluded,
-  type UpsertResult,
-  type VersionFields,
-  versionValues,
-} from './upsert';
-import { boundVersion, excludedVersion, isNewer, storedVersion, type Version } from './version';
+import * as synced from './synced';
 
 export type Organization = typeof organizations.$inferSelect;
 
-export type OrganizationFields = VersionFields & {
+export type OrganizationFields = synced.VersionFields & {
   workosOrgId: string;
   /** WorkOS's name; empty for a stand-in of an organization WorkOS no longer has. */
   name: string;
@@ -36,7 +28,7 @@ export function slugify(name: string): string {
 }
 
 /** The version of a domain element of `organizations.domains` (or `deleted_domains`), by its SQL alias. */
-export const elementVersion = (element: string): Version => ({
+export const elementVersion = (element: string): synced.Version => ({
   at: sql.raw(`(${element}->>'updatedAt')::timestamptz`),
   eventId: sql.raw(`(${element}->>'eventId')`),
 });
@@ -46,14 +38,14 @@ export const elementVersion = (element: string): Version => ({
  * own version is newer than the organization state (an organization_domain.* event applied since)
  * is kept over the incoming one; a domain WorkOS deleted (deleted_domains) never comes back.
  */
-function mergeDomains(incoming: Bind<string>, version: Version) {
+function mergeDomains(incoming: Bind<string>, version: synced.Version) {
   return sql`(
     SELECT COALESCE(jsonb_agg(m.e ORDER BY m.src, m.ord), '[]'::jsonb) FROM (
       SELECT DISTINCT ON (u.e->>'id') u.e, u.src, u.ord FROM (
         SELECT i.e, 0 AS src, i.ord FROM jsonb_array_elements(${incoming}::jsonb) WITH ORDINALITY AS i(e, ord)
         UNION ALL
         SELECT s.e, 1 AS src, s.ord FROM jsonb_array_elements(${organizations.domains})
-          WITH ORDINALITY AS s(e, ord) WHERE ${isNewer(version, elementVersion('s.e'))}
+          WITH ORDINALITY AS s(e, ord) WHERE ${synced.isNewer(version, elementVersion('s.e'))}
       ) u
       WHERE NOT EXISTS (
         SELECT 1 FROM jsonb_array_elements(${organizations.deletedDomains}) AS x(e) WHERE x.e->>'id' = u.e->>'id')
@@ -90,7 +82,7 @@ function organizationValues(input: OrganizationFields): OrganizationValues {
     numbered: `${base}-%`,
     domains,
     incoming: JSON.stringify(domains),
-    ...versionValues(input),
+    ...synced.versionValues(input),
   };
 }
 
@@ -123,12 +115,14 @@ function buildOrganizationUpsert(ex: Executor, v: OrganizationValues, shape: { d
     .onConflictDoUpdate({
       target: organizations.workosOrgId,
       set: {
-        ...takeExcluded(organizations, ['name']),
-        ...(shape.domains ? { domains: mergeDomains(v.incoming, boundVersion(v.at, v.workosEventId)) } : {}),
+        ...synced.takeExcluded(organizations, ['name']),
+        ...(shape.domains
+          ? { domains: mergeDomains(v.incoming, synced.boundVersion(v.at, v.workosEventId)) }
+          : {}),
       },
       setWhere: and(
         isNull(organizations.deletedAt),
-        isNewer(storedVersion('organizations'), excludedVersion),
+        synced.isNewer(synced.storedVersion('organizations'), synced.excludedVersion),
       ),
     });
 }
@@ -150,14 +144,14 @@ export function organizationUpsertStatement(input: OrganizationFields): Query {
 export async function upsertOrganization(
   ex: Executor,
   input: OrganizationFields,
-): Promise<UpsertResult<Organization>> {
+): Promise<synced.UpsertResult<Organization>> {
   const shape = { domains: Boolean(input.domains) };
   for (let attempt = 1; ; attempt++) {
     try {
       const [applied] = await ex.transaction((tx) =>
         buildOrganizationUpsert(tx, organizationValues(input), shape).returning({
           ...getTableColumns(organizations),
-          inserted: insertedFlag,
+          inserted: synced.insertedFlag,
         }),
       );
       if (applied) {
@@ -202,6 +196,6 @@ export function organizationStatements(fields: OrganizationFields, deleted: bool
 
 /** Applies an organization state outside the worker, then a tombstone when deleted. */
 export const tombstoneOrganization = (ex: Executor, input: OrganizationFields) =>
-  settleTombstone(upsertOrganization(ex, input), () =>
+  synced.settleTombstone(upsertOrganization(ex, input), () =>
     buildOrganizationTombstone(ex, eq(organizations.workosOrgId, input.workosOrgId)).returning(),
   );

@@ -2,19 +2,11 @@ import { and, eq, getTableColumns, isNull, type Query, type SQL, sql } from 'dri
 import type { Executor } from './client';
 import { users } from './schema';
 import { type Bind, template } from './statements';
-import {
-  insertedFlag,
-  settleTombstone,
-  takeExcluded,
-  type UpsertResult,
-  type VersionFields,
-  versionValues,
-} from './upsert';
-import { boundVersion, excludedVersion, isNewer, storedVersion } from './version';
+import * as synced from './synced';
 
 export type User = typeof users.$inferSelect;
 
-export type UserFields = VersionFields & {
+export type UserFields = synced.VersionFields & {
   workosId: string;
   email: string;
   firstName?: string | null;
@@ -78,7 +70,7 @@ function userValues(input: UserFields, lastLoginAt?: Date): UserValues {
     lastName: input.lastName ?? '',
     emailVerified: input.emailVerified ?? false,
     profilePictureUrl: input.profilePictureUrl ?? null,
-    ...versionValues(input),
+    ...synced.versionValues(input),
     ...(lastLoginAt ? { lastLoginAt } : {}),
   };
 }
@@ -93,17 +85,17 @@ function userValues(input: UserFields, lastLoginAt?: Date): UserValues {
  * poisoning the queue. The value reads the CTE, which makes PostgreSQL finish the release first.
  */
 function claimEmail(v: UserValues) {
-  const incoming = boundVersion(v.at, v.workosEventId);
+  const incoming = synced.boundVersion(v.at, v.workosEventId);
   const released = sql`
     UPDATE ${users} SET email = ${releasedEmailSql}, updated_at = now()
     WHERE email = ${v.email} AND workos_id <> ${v.workosId}
-      AND (deleted_at IS NOT NULL OR ${isNewer(storedVersion('users'), incoming)})
+      AND (deleted_at IS NOT NULL OR ${synced.isNewer(synced.storedVersion('users'), incoming)})
     RETURNING 1 AS n`;
   const value = sql<string>`(
     SELECT CASE WHEN EXISTS (
       SELECT 1 FROM ${users} AS holder
       WHERE holder.email = ${v.email} AND holder.workos_id <> ${v.workosId}
-        AND holder.deleted_at IS NULL AND NOT ${isNewer(storedVersion('holder'), incoming)}
+        AND holder.deleted_at IS NULL AND NOT ${synced.isNewer(synced.storedVersion('holder'), incoming)}
     ) THEN ${v.released} ELSE ${v.email} END
     FROM (SELECT count(*) FROM released) AS settled)`;
   return { released, value };
@@ -132,10 +124,19 @@ function buildUserUpsert(ex: Executor, v: UserValues, shape: { claim: boolean; l
     .onConflictDoUpdate({
       target: users.workosId,
       set: {
-        ...takeExcluded(users, ['email', 'firstName', 'lastName', 'emailVerified', 'profilePictureUrl']),
+        ...synced.takeExcluded(users, [
+          'email',
+          'firstName',
+          'lastName',
+          'emailVerified',
+          'profilePictureUrl',
+        ]),
         lastLoginAt: shape.login ? sql`excluded.last_login_at` : sql`${users.lastLoginAt}`,
       },
-      setWhere: and(isNull(users.deletedAt), isNewer(storedVersion('users'), excludedVersion)),
+      setWhere: and(
+        isNull(users.deletedAt),
+        synced.isNewer(synced.storedVersion('users'), synced.excludedVersion),
+      ),
     });
 }
 
@@ -152,7 +153,7 @@ export function userUpsertQuery(ex: Executor, input: UserFields, options: { last
   const shape = userShape(input, Boolean(options.lastLoginAt));
   return buildUserUpsert(ex, userValues(input, options.lastLoginAt), shape).returning({
     ...getTableColumns(users),
-    inserted: insertedFlag,
+    inserted: synced.insertedFlag,
   });
 }
 
@@ -174,7 +175,7 @@ export async function upsertUser(
   ex: Executor,
   input: UserFields,
   options: { lastLoginAt?: Date } = {},
-): Promise<UpsertResult<User>> {
+): Promise<synced.UpsertResult<User>> {
   const [applied] = await userUpsertQuery(ex, input, options);
   if (applied) {
     const { inserted, ...row } = applied;
@@ -221,6 +222,6 @@ export function userStatements(fields: UserFields, deleted: boolean): Query[] {
  * tombstone that no later-arriving older update can undo.
  */
 export const tombstoneUser = (ex: Executor, input: UserFields) =>
-  settleTombstone(upsertUser(ex, { ...input, email: releasedEmail(input.workosId) }), () =>
+  synced.settleTombstone(upsertUser(ex, { ...input, email: releasedEmail(input.workosId) }), () =>
     buildUserTombstone(ex, eq(users.workosId, input.workosId)).returning(),
   );
