@@ -1,9 +1,20 @@
-import { notFound, unprocessable } from './errors';
+import { notFound, required, unprocessable } from './errors';
 import { json, noContent, type Request, type Route, str } from './http';
 import { paginate, parseLimit, parseOrder } from './pagination';
 import type { DomainInput, Store } from './store';
 import type { EventJson } from './types';
 import type { Webhooks } from './webhooks';
+
+/** The record carrying a caller's `external_id`, or WorkOS's 404. */
+function byExternalId<T extends { external_id?: string | null }>(
+  records: T[],
+  kind: string,
+  externalId: string | undefined,
+): T {
+  const found = records.find((r) => r.external_id === externalId);
+  if (!found) throw notFound(kind, externalId ?? '');
+  return found;
+}
 
 const optionalString = (body: Record<string, unknown>, key: string): string | null | undefined => {
   const value = body[key];
@@ -129,9 +140,7 @@ function filterEvents(store: Store, req: Request) {
     .map((s) => s.trim())
     .filter(Boolean);
   if (names.length === 0) {
-    throw unprocessable('invalid_request_parameters', 'events is required.', [
-      { field: 'events', code: 'required' },
-    ]);
+    throw required('events');
   }
   const parseTime = (key: string) => {
     const raw = req.query.get(key);
@@ -204,17 +213,13 @@ export function apiRoutes(store: Store, webhooks: Webhooks): Route[] {
       return json(200, paginate(users, page(req), store.seqOf));
     }),
     api('GET', '/user_management/users/:id', (req) => json(200, store.getUser(req.params.id ?? ''))),
-    api('GET', '/user_management/users/external_id/:externalId', (req) => {
-      const user = store.listUsers().find((u) => u.external_id === req.params.externalId);
-      if (!user) throw notFound('User', req.params.externalId ?? '');
-      return json(200, user);
-    }),
+    api('GET', '/user_management/users/external_id/:externalId', (req) =>
+      json(200, byExternalId(store.listUsers(), 'User', req.params.externalId)),
+    ),
     api('POST', '/user_management/users', (req) => {
       const input = userInput(req.body);
       if (!input.email) {
-        throw unprocessable('invalid_request_parameters', 'email is required.', [
-          { field: 'email', code: 'required' },
-        ]);
+        throw required('email');
       }
       return json(201, store.createUser({ ...input, email: input.email }));
     }),
@@ -234,9 +239,7 @@ export function apiRoutes(store: Store, webhooks: Webhooks): Route[] {
     api('POST', '/user_management/sessions/revoke', (req) => {
       const sessionId = str(req.body.session_id);
       if (!sessionId) {
-        throw unprocessable('invalid_request_parameters', 'session_id is required.', [
-          { field: 'session_id', code: 'required' },
-        ]);
+        throw required('session_id');
       }
       return json(200, store.revokeSession(sessionId));
     }),
@@ -254,11 +257,9 @@ export function apiRoutes(store: Store, webhooks: Webhooks): Route[] {
       return json(200, paginate(orgs, page(req), store.seqOf));
     }),
     api('GET', '/organizations/:id', (req) => json(200, store.getOrganization(req.params.id ?? ''))),
-    api('GET', '/organizations/external_id/:externalId', (req) => {
-      const org = store.listOrganizations().find((o) => o.external_id === req.params.externalId);
-      if (!org) throw notFound('Organization', req.params.externalId ?? '');
-      return json(200, org);
-    }),
+    api('GET', '/organizations/external_id/:externalId', (req) =>
+      json(200, byExternalId(store.listOrganizations(), 'Organization', req.params.externalId)),
+    ),
     api('POST', '/organizations', (req) => {
       const input = orgInput(req.body);
       return json(201, store.createOrganization({ ...input, name: input.name ?? '' }));
@@ -330,9 +331,7 @@ export function apiRoutes(store: Store, webhooks: Webhooks): Route[] {
     api('POST', '/user_management/invitations', (req) => {
       const email = str(req.body.email);
       if (!email) {
-        throw unprocessable('invalid_request_parameters', 'email is required.', [
-          { field: 'email', code: 'required' },
-        ]);
+        throw required('email');
       }
       const days = req.body.expires_in_days;
       if (days !== undefined && typeof days !== 'number') {
@@ -376,9 +375,7 @@ export function apiRoutes(store: Store, webhooks: Webhooks): Route[] {
     api('POST', '/webhook_endpoints', (req) => {
       const endpointUrl = str(req.body.endpoint_url);
       if (!endpointUrl) {
-        throw unprocessable('invalid_request_parameters', 'endpoint_url is required.', [
-          { field: 'endpoint_url', code: 'required' },
-        ]);
+        throw required('endpoint_url');
       }
       const events = optionalStringList(req.body, 'events');
       const secret = str(req.body.secret);

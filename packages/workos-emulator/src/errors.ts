@@ -31,6 +31,10 @@ export function unprocessable(
   return new EmulatorHttpError(422, { code, message, errors });
 }
 
+/** WorkOS's 422 for a missing request parameter. */
+export const required = (field: string) =>
+  unprocessable('invalid_request_parameters', `${field} is required.`, [{ field, code: 'required' }]);
+
 export function invalidGrant(description: string): EmulatorHttpError {
   return new EmulatorHttpError(400, { error: 'invalid_grant', error_description: description });
 }

@@ -57,6 +57,8 @@ const DAY_MS = 24 * 3600 * 1000;
 const INVITATION_DEFAULT_DAYS = 7;
 
 const clone = <T>(value: T): T => structuredClone(value);
+/** A copy of a record that may not exist. */
+const cloneOf = <T>(value: T | undefined): T | undefined => (value ? clone(value) : undefined);
 
 /**
  * The emulator's state. Every change goes through here, records one event per change (the data
@@ -655,14 +657,8 @@ export function createStore(deps: {
     updateUser,
     deleteUser,
     getUser: (id: string) => clone(requireUser(id)),
-    findUser: (id: string) => {
-      const u = users.get(id);
-      return u ? clone(u) : undefined;
-    },
-    findUserByEmail: (email: string) => {
-      const u = findUserByEmail(email);
-      return u ? clone(u) : undefined;
-    },
+    findUser: (id: string) => cloneOf(users.get(id)),
+    findUserByEmail: (email: string) => cloneOf(findUserByEmail(email)),
     listUsers: () => [...users.values()].map(clone),
     impersonatorOf: (userId: string) => impersonators.get(userId),
     touchSignIn,
@@ -671,14 +667,8 @@ export function createStore(deps: {
     updateOrganization,
     deleteOrganization,
     getOrganization: (id: string) => clone(requireOrganization(id)),
-    findOrganization: (id: string) => {
-      const o = organizations.get(id);
-      return o ? clone(o) : undefined;
-    },
-    findOrganizationByName: (name: string) => {
-      const o = findOrganizationByName(name);
-      return o ? clone(o) : undefined;
-    },
+    findOrganization: (id: string) => cloneOf(organizations.get(id)),
+    findOrganizationByName: (name: string) => cloneOf(findOrganizationByName(name)),
     listOrganizations: () => [...organizations.values()].map(clone),
     // memberships
     createMembership,
@@ -688,10 +678,8 @@ export function createStore(deps: {
     reactivateMembership,
     getMembership: (id: string) => clone(requireMembership(id)),
     listMemberships: () => [...memberships.values()].map(clone),
-    activeMembership: (userId: string, organizationId: string) => {
-      const m = activeMembership(userId, organizationId);
-      return m ? clone(m) : undefined;
-    },
+    activeMembership: (userId: string, organizationId: string) =>
+      cloneOf(activeMembership(userId, organizationId)),
     activeMembershipsOf: (userId: string) => activeMembershipsOf(userId).map(clone),
     // sessions
     createSession,
@@ -699,10 +687,7 @@ export function createStore(deps: {
     isSessionActive,
     setSessionOrganization,
     getSession: (id: string) => clone(requireSession(id)),
-    findSession: (id: string) => {
-      const s = sessions.get(id);
-      return s ? clone(s) : undefined;
-    },
+    findSession: (id: string) => cloneOf(sessions.get(id)),
     listSessions: () => [...sessions.values()].map(clone),
     // events
     listEvents: () => events.map(clone),
