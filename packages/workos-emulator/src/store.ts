@@ -93,6 +93,17 @@ export function createStore(deps: {
     seq.set(id, nextSeq++);
   };
 
+  /** Keeps a new record, emits its `*.created` event (with `data`, the record itself by default), returns a copy. */
+  function created<T extends { id: string }>(
+    records: Map<string, T>,
+    value: T,
+    event: string,
+    data: object = value,
+  ): T {
+    records.set(value.id, value);
+    record(event, data);
+    return clone(value);
+  }
   function record(event: string, data: object, context: Record<string, unknown> = {}): EventJson {
     const id = newId('event');
     register(id);
@@ -305,9 +316,7 @@ export function createStore(deps: {
       created_at: now,
       updated_at: now,
     };
-    organizations.set(id, org);
-    record('organization.created', org);
-    return clone(org);
+    return created(organizations, org, 'organization.created');
   }
   function updateOrganization(id: string, patch: UpdateOrganizationInput): OrganizationJson {
     const org = requireOrganization(id);
@@ -378,9 +387,7 @@ export function createStore(deps: {
       created_at: now,
       updated_at: now,
     };
-    memberships.set(id, membership);
-    record('organization_membership.created', membership);
-    return clone(membership);
+    return created(memberships, membership, 'organization_membership.created');
   }
   function updateMembership(id: string, patch: UpdateMembershipInput): MembershipJson {
     const m = requireMembership(id);
@@ -496,9 +503,7 @@ export function createStore(deps: {
       created_at: new Date(now).toISOString(),
       updated_at: new Date(now).toISOString(),
     };
-    invitations.set(id, invitation);
-    record('invitation.created', invitationEventData(invitation));
-    return clone(invitation);
+    return created(invitations, invitation, 'invitation.created', invitationEventData(invitation));
   }
   function notPending(invitation: InvitationJson, verb: string): EmulatorHttpError {
     return new EmulatorHttpError(400, {
@@ -609,9 +614,7 @@ export function createStore(deps: {
       created_at: new Date(now).toISOString(),
       updated_at: new Date(now).toISOString(),
     };
-    sessions.set(id, session);
-    record('session.created', session);
-    return clone(session);
+    return created(sessions, session, 'session.created');
   }
   function endSession(session: SessionJson, emit: boolean) {
     const now = iso();
