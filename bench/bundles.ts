@@ -3,7 +3,6 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Metafile } from 'esbuild';
 import { buildFunction, functionNames } from '../infra/bundle';
-import { SDK_BUNDLED_ENTRIES } from '../infra/node-function';
 import { routes } from '../infra/routes';
 import { median, round } from './stats';
 
@@ -19,11 +18,6 @@ export type BundleResult = {
   coldImportMs: number | null;
   coldProcessMs: number | null;
   runs: number;
-  /**
-   * Set on the way that does not ship, measured in the same rounds to decide which ships: `sdk-runtime`
-   * (AWS SDK clients loaded from the runtime) for a function that bundles them (SDK_BUNDLED_ENTRIES).
-   */
-  variant?: 'sdk-runtime';
   error?: string;
 };
 
@@ -70,6 +64,7 @@ export function lambdaLikeEnv(databaseUrl: string): NodeJS.ProcessEnv {
     SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghij',
     DATABASE_URL: databaseUrl,
     QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/sync-queue',
+    NOTIFICATIONS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/notifications',
     COOKIE_DOMAIN: '.example.com',
     ALLOWED_REDIRECT_ORIGINS: 'https://app.example.com',
     TENANT_BASE_DOMAIN: 'example.com',
@@ -128,21 +123,6 @@ export async function measureBundles(options: {
       result.largest = largestInputs(metafile);
       result.runtimeSdk = runtimeImports(metafile);
       built.push({ fn, outfile, result });
-      if (SDK_BUNDLED_ENTRIES.has(`functions/${fn}/handler.ts`)) {
-        const other = await buildFunction(fn, options.outDir, { sdkFromRuntime: true });
-        built.push({
-          fn: `${fn}+runtime-sdk`,
-          outfile: other.outfile,
-          result: {
-            ...result,
-            fn: `${fn} (AWS SDK from the runtime, not shipped)`,
-            kb: round(other.bytes / 1024, 1),
-            largest: largestInputs(other.metafile),
-            runtimeSdk: runtimeImports(other.metafile),
-            variant: 'sdk-runtime',
-          },
-        });
-      }
     } catch (error) {
       result.error = `build failed: ${(error as Error).message.split('\n')[0]}`;
       built.push({ fn, outfile: '', result });
@@ -162,7 +142,7 @@ export async function measureBundles(options: {
     }
   }
   if (options.profileDir) {
-    for (const b of built.filter((x) => x.result.http && !x.result.error && !x.result.variant)) {
+    for (const b of built.filter((x) => x.result.http && !x.result.error)) {
       coldImport(b.outfile, env, [
         '--cpu-prof',
         `--cpu-prof-dir=${path.join(options.profileDir, `cold-${b.fn}`)}`,

@@ -83,10 +83,9 @@ export async function measurePipeline(options: {
       });
     });
     const webhook = makeWebhookHandler({
-      sqs: queue.sqs,
+      sqs: queue.sender,
       queueUrl: queue.queueUrl,
       secret: SECRET,
-      workos,
     });
     const stream = eventStream(`p${workers}`);
     const bodies = [...stream.history()];

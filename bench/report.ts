@@ -44,9 +44,9 @@ export const TARGETS = {
 /** The targets, checked against one run; cold imports as ratios to `me`'s, so machine load cancels out. */
 export function checkTargets(r: Omit<Results, 'targets'>): Target[] {
   const targets: Target[] = [];
-  const shipped = r.bundles.filter((x) => x.http && !x.variant);
-  const me = shipped.find((x) => x.fn === 'me')?.coldImportMs ?? null;
-  for (const b of shipped) {
+  const httpBundles = r.bundles.filter((x) => x.http);
+  const me = httpBundles.find((x) => x.fn === 'me')?.coldImportMs ?? null;
+  for (const b of httpBundles) {
     if (!TARGETS.bundleKbExempt.includes(b.fn)) {
       targets.push({
         what: `${b.fn} bundle`,

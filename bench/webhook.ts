@@ -1,4 +1,3 @@
-import { createWorkOS } from '@app/config/workos';
 import { startLocalQueue } from '@app/local';
 import { makeWebhookHandler } from '@app/sync/webhook';
 import { createTelemetry } from '@app/telemetry';
@@ -15,16 +14,15 @@ export type WebhookResult = LatencySummary & { enqueued: number };
 /**
  * POST /webhooks/workos as a warm container serves it: the handler factory with the same
  * dependencies as functions/webhook/handler.ts, a freshly signed user.updated event per request
- * (the SDK verifies the HMAC on the raw body), SendMessage to the SQS emulator over HTTP.
+ * (the HMAC checked on the raw body), SendMessage to the SQS emulator over HTTP.
  */
 export async function measureWebhook(options: { requests: number }): Promise<WebhookResult> {
   const queue = await startLocalQueue();
   const { logger, metrics } = createTelemetry('webhook', 'INFO');
   const handler = makeWebhookHandler({
-    sqs: queue.sqs,
+    sqs: queue.sender,
     queueUrl: queue.queueUrl,
     secret: SECRET,
-    workos: createWorkOS({ WORKOS_CLIENT_ID: 'client_bench' }),
     logger,
     metrics,
     hsts: true,

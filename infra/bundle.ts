@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { bundlingOptions, externalModulesFor, repoRoot } from './node-function';
+import { bundlingOptions, repoRoot } from './node-function';
 
 /** functions/<name>/handler.ts, in a stable order. */
 export function functionNames(): string[] {
@@ -16,10 +16,10 @@ export function functionNames(): string[] {
  * esbuild's JS API instead of its CLI) into `<outDir>/<fn>/index.mjs`: the file CloudFormation
  * uploads. The benchmark and the local stack's bundles mode both build with it.
  */
-export async function buildFunction(fn: string, outDir: string, options: { sdkFromRuntime?: boolean } = {}) {
+export async function buildFunction(fn: string, outDir: string) {
   const o = bundlingOptions;
   const entry = `functions/${fn}/handler.ts`;
-  const outfile = path.join(outDir, options.sdkFromRuntime ? `${fn}+runtime-sdk` : fn, 'index.mjs');
+  const outfile = path.join(outDir, fn, 'index.mjs');
   const result = await build({
     absWorkingDir: repoRoot,
     entryPoints: [path.join(repoRoot, entry)],
@@ -31,7 +31,7 @@ export async function buildFunction(fn: string, outDir: string, options: { sdkFr
     minify: o.minify,
     sourcemap: o.sourceMap,
     sourcesContent: o.sourcesContent,
-    external: options.sdkFromRuntime ? o.externalModules : externalModulesFor(entry),
+    external: o.externalModules,
     banner: { js: o.banner },
     mainFields: o.mainFields,
     logLevel: o.logLevel,

@@ -38,25 +38,11 @@ export const bundlingOptions = {
   minify: true,
   sourceMap: true,
   sourcesContent: false,
-  // The nodejs22.x runtime ships AWS SDK v3: keeping it out makes bundles small and fast to load.
+  // The nodejs22.x runtime ships AWS SDK v3: a function that uses a client (the notifier's SES)
+  // loads it from there. SQS is a SigV4-signed fetch (packages/config/src/sqs.ts), no SDK client.
   externalModules: ['@aws-sdk/*'],
   logLevel: LogLevel.WARNING,
 } satisfies BundlingOptions;
-
-/**
- * Functions that bundle the AWS SDK clients they use (tree-shaken, minified) instead of loading them
- * from the nodejs22.x runtime. `npm run bench` measures both ways in one run: the webhook and
- * reconcile import faster with @aws-sdk/client-sqs bundled (the runtime's copy is many unminified
- * CommonJS files), at about +310 KB of bundle. The rest use no AWS SDK client.
- */
-export const SDK_BUNDLED_ENTRIES: ReadonlySet<string> = new Set([
-  'functions/webhook/handler.ts',
-  'functions/reconcile/handler.ts',
-]);
-
-/** esbuild's externals for one entry: none when it bundles the AWS SDK, else the runtime's SDK. */
-export const externalModulesFor = (entry: string) =>
-  SDK_BUNDLED_ENTRIES.has(entry) ? [] : bundlingOptions.externalModules;
 
 /** How long the secrets extension keeps a secret: rotated values reach running functions within it. */
 export const SECRETS_CACHE_TTL = Duration.seconds(300);
@@ -143,8 +129,7 @@ export type AppFunctionProps = {
 };
 
 /**
- * The house Lambda: nodejs22.x on arm64, ESM bundle (minified, source maps, AWS SDK from the runtime
- * unless SDK_BUNDLED_ENTRIES bundles it),
+ * The house Lambda: nodejs22.x on arm64, ESM bundle (minified, source maps, AWS SDK from the runtime),
  * X-Ray off (docs/deploy.md says why), its own log group with a retention, private subnets when
  * given a VPC, and the secrets extension layer whenever its environment names a `*_SECRET_ARN`.
  * Its role may write to its own log group only (no AWSLambdaBasicExecutionRole: that allows logs on
@@ -184,7 +169,6 @@ export class AppFunction extends NodejsFunction {
         : {}),
       bundling: {
         ...bundlingOptions,
-        externalModules: externalModulesFor(props.entry),
         ...(afterBundling
           ? {
               commandHooks: {

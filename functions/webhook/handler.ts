@@ -1,7 +1,6 @@
 import { makeInvocationBudget } from '@app/config/budget';
 import { loadRuntime } from '@app/config/runtime';
 import { createSqs } from '@app/config/sqs';
-import { createWorkOS } from '@app/config/workos';
 import { makeWebhookApp } from './app';
 import { env } from './env';
 
@@ -12,8 +11,6 @@ export const handler = makeWebhookApp({
   sqs: createSqs(config),
   queueUrl: config.QUEUE_URL,
   secret: config.WORKOS_WEBHOOK_SECRET,
-  // Only the SDK's signature check is used: no API key needed.
-  workos: createWorkOS({ WORKOS_CLIENT_ID: config.WORKOS_CLIENT_ID }),
   logger,
   metrics,
   hsts: config.APP_ENV !== 'local',

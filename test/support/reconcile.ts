@@ -53,10 +53,9 @@ export async function startSyncStack(
   let api: Server | undefined;
   if (options.webhooks) {
     const webhook = makeWebhookHandler({
-      sqs: queue.sqs,
+      sqs: queue.sender,
       queueUrl: queue.queueUrl,
       secret: WEBHOOK_SECRET,
-      workos,
       hsts: false,
     }) as unknown as HttpLambda;
     api = createLocalApi({ routes, handler: async () => webhook });

@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { credentialsFromEnv } from '@app/config/aws-credentials';
 import { SignatureV4 } from '@smithy/signature-v4';
 
 export type IamTokenRequest = {
@@ -19,7 +20,7 @@ export type IamTokenRequest = {
  * runtime documenting that it ships it.
  */
 export async function iamAuthToken(request: IamTokenRequest): Promise<string> {
-  const credentials = request.credentials ?? credentialsFromEnv();
+  const credentials = request.credentials ?? credentialsFromEnv('IAM database authentication');
   const signer = new SignatureV4({
     service: 'rds-db',
     region: request.region,
@@ -46,20 +47,8 @@ export async function iamAuthToken(request: IamTokenRequest): Promise<string> {
   return `${host}/?${query}`;
 }
 
-function credentialsFromEnv() {
-  const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } = process.env;
-  if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY) {
-    throw new Error('IAM database authentication needs AWS credentials in the environment');
-  }
-  return {
-    accessKeyId: AWS_ACCESS_KEY_ID,
-    secretAccessKey: AWS_SECRET_ACCESS_KEY,
-    sessionToken: AWS_SESSION_TOKEN,
-  };
-}
-
 /** SHA-256 (or HMAC-SHA-256 when given a secret) in the shape the Smithy signer expects. */
-class Sha256 {
+export class Sha256 {
   private readonly hash;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
     const key =

@@ -1,7 +1,7 @@
 export { type MatchedRoute, toHttpApiEvent, writeHttpApiResult } from './adapter';
 export { type FunctionLoader, type FunctionsMode, functionLoader } from './functions';
 export { type SqsLambda, startQueuePoller, toSqsRecord } from './poller';
-export { type LocalQueue, startLocalQueue } from './queue';
+export { type LocalQueue, localSqsClient, startLocalQueue } from './queue';
 export { makeRouter } from './router';
 export { createLocalApi, type HttpLambda, lambdaContext } from './server';
 export { type LocalEmail, type LocalSes, startLocalSes } from './ses';

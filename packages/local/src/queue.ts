@@ -1,5 +1,5 @@
-import { createSqs } from '@app/config/sqs';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createSqs, type Sqs } from '@app/config/sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 
 export type QueueOptions = {
@@ -12,11 +12,29 @@ export type LocalQueue = {
   endpoint: string;
   queueUrl: string;
   dlqUrl: string;
+  /** What the functions send with (createSqs). */
+  sender: Sqs;
+  /** The AWS SDK client, for what only the local stand-ins do: receive, delete, purge, inspect. */
   sqs: SQSClient;
   /** Another queue (and its `<name>-dlq`) on the same endpoint, so one SQS client reaches both. */
   addQueue: (name: string, options?: QueueOptions) => { queueUrl: string; dlqUrl: string };
   stop: () => Promise<void>;
 };
+
+/**
+ * The AWS SDK client of the local stack: the queue poller (the local stand-in for Lambda's event
+ * source mapping) receives and deletes with it; the functions themselves send with createSqs. With an
+ * endpoint it talks to the local SQS with dummy credentials; without, to AWS with the default ones.
+ */
+export function localSqsClient(endpoint?: string): SQSClient {
+  if (!endpoint) return new SQSClient({ maxAttempts: 2 });
+  return new SQSClient({
+    endpoint,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 2,
+  });
+}
 
 /**
  * A local SQS (fauxqs, over real HTTP) with the same queue shape as the CDK app: a standard queue
@@ -50,11 +68,12 @@ export async function startLocalQueue(
     return { queueUrl: queue.queueUrl, dlqUrl: dlq.queueUrl };
   };
   const { queueUrl, dlqUrl } = addQueue(options.name ?? 'sync-queue', options);
-  const sqs = createSqs({ SQS_ENDPOINT: endpoint });
+  const sqs = localSqsClient(endpoint);
   return {
     endpoint,
     queueUrl,
     dlqUrl,
+    sender: createSqs({ SQS_ENDPOINT: endpoint }),
     sqs,
     addQueue,
     stop: async () => {

@@ -5,7 +5,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSqs } from '@app/config/sqs';
 import { startEmbeddedPostgres } from '@app/db/embedded';
 import { runMigrations } from '@app/db/migrate';
 import { demoSeed, type Emulator, startEmulator } from '@app/workos-emulator';
@@ -13,7 +12,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { type HttpFunction, routes } from '../../../infra/routes';
 import { type FunctionLoader, type FunctionsMode, functionLoader } from './functions';
 import { type SqsLambda, startQueuePoller } from './poller';
-import { startLocalQueue } from './queue';
+import { localSqsClient, startLocalQueue } from './queue';
 import { createLocalApi, type HttpLambda, lambdaContext } from './server';
 import { type LocalSes, startLocalSes } from './ses';
 
@@ -229,7 +228,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // 6. The sync worker on the queue, and reconcile on a timer.
     const worker = await load<SqsLambda>('sync-worker');
     const poller = startQueuePoller({
-      sqs: createSqs({ SQS_ENDPOINT: sqsEndpoint }),
+      sqs: localSqsClient(sqsEndpoint),
       queueUrl,
       handler: worker,
       onError: (error) => log(`sync worker: ${error instanceof Error ? error.message : String(error)}`),
@@ -242,7 +241,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         'notifier',
       );
       const notifications = startQueuePoller({
-        sqs: createSqs({ SQS_ENDPOINT: sqsEndpoint }),
+        sqs: localSqsClient(sqsEndpoint),
         queueUrl: notificationsQueueUrl,
         handler: notifier,
         onError: (error) => log(`notifier: ${error instanceof Error ? error.message : String(error)}`),

@@ -1,7 +1,7 @@
+import type { Sqs } from '@app/config/sqs';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import type { Delivery } from './delivery';
@@ -11,7 +11,7 @@ export type NotifierDeps = {
   /** The queue's maxReceiveCount: the attempt that reaches it marks a transient failure FAILED. */
   maxReceiveCount: number;
   /** With both, a transient failure waits `backoff(attempt)` seconds before SQS shows it again. */
-  sqs?: SQSClient;
+  sqs?: Sqs;
   queueUrl?: string;
   /** Seconds before the next attempt (default backoffSeconds). */
   backoff?: (attempt: number) => number;
@@ -89,13 +89,11 @@ export function makeNotifier(deps: NotifierDeps) {
   async function delay(record: SQSRecord, seconds: number) {
     if (!deps.sqs || !deps.queueUrl) return;
     await deps.sqs
-      .send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: deps.queueUrl,
-          ReceiptHandle: record.receiptHandle,
-          VisibilityTimeout: seconds,
-        }),
-      )
+      .changeMessageVisibility({
+        QueueUrl: deps.queueUrl,
+        ReceiptHandle: record.receiptHandle,
+        VisibilityTimeout: seconds,
+      })
       .catch((error: unknown) =>
         deps.logger?.warn('backoff not set; the queue visibility timeout applies', {
           error: error instanceof Error ? error.name : String(error),

@@ -1,14 +1,9 @@
 import { type RetryPolicy, sleep as realSleep, withRetry } from '@app/config/retry';
+import type { SendMessageBatchEntry, SendMessageBatchOutput, Sqs } from '@app/config/sqs';
 import { type Database, syncState } from '@app/db';
 import { emitMetric, type MetricName } from '@app/telemetry';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import {
-  SendMessageBatchCommand,
-  type SendMessageBatchCommandOutput,
-  type SendMessageBatchRequestEntry,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
 import { and, eq, isNull } from 'drizzle-orm';
 import * as z from 'zod';
 import type { WorkOSGet } from './parents';
@@ -43,7 +38,7 @@ export type ReconcilerDeps = {
   db: Database;
   /** The WorkOS SDK client (its raw `get`). */
   workos: WorkOSGet;
-  sqs: SQSClient;
+  sqs: Sqs;
   queueUrl: string;
   clock?: () => Date;
   logger?: Logger;
@@ -181,7 +176,7 @@ export function makeReconciler(deps: ReconcilerDeps) {
    * many events from the start of the chunk are on the queue: the cursor may move past those only.
    */
   async function enqueue(chunk: RawEvent[], run: RunState): Promise<number> {
-    const entries: SendMessageBatchRequestEntry[] = chunk.map((event, i) => ({
+    const entries: SendMessageBatchEntry[] = chunk.map((event, i) => ({
       Id: String(i),
       MessageBody: JSON.stringify(event),
       MessageAttributes: {
@@ -193,11 +188,9 @@ export function makeReconciler(deps: ReconcilerDeps) {
     const failed = new Map<number, string>();
     /** Sends the pending entries; throws while some are worth sending again (the shared retry rule). */
     const sendPending = async () => {
-      let result: SendMessageBatchCommandOutput;
+      let result: SendMessageBatchOutput;
       try {
-        result = await deps.sqs.send(
-          new SendMessageBatchCommand({ QueueUrl: deps.queueUrl, Entries: pending }),
-        );
+        result = await deps.sqs.sendMessageBatch({ QueueUrl: deps.queueUrl, Entries: pending });
       } catch (error) {
         for (const entry of pending) failed.set(Number(entry.Id), 'SendMessageBatchFailed');
         throw error;
@@ -206,9 +199,9 @@ export function makeReconciler(deps: ReconcilerDeps) {
       for (const entry of pending) failed.delete(Number(entry.Id));
       for (const f of result.Failed ?? []) {
         failed.set(Number(f.Id), f.Code ?? 'Unknown');
-        if (!f.SenderFault && f.Id !== undefined) again.add(f.Id);
+        if (!f.SenderFault) again.add(f.Id);
       }
-      pending = pending.filter((entry) => again.has(entry.Id ?? ''));
+      pending = pending.filter((entry) => again.has(entry.Id));
       if (pending.length) throw new PartialSend(pending.length);
     };
     try {

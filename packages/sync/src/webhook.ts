@@ -1,16 +1,15 @@
 import type { InvocationBudget } from '@app/config/budget';
+import type { Sqs } from '@app/config/sqs';
 import { fieldIssues, type HttpEvent, type HttpResult, httpError, httpHandler, json } from '@app/http';
 import { emitMetric } from '@app/telemetry';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
 import { eventEnvelope } from './events';
+import { checkWorkOSSignature } from './signature';
 
 /** SQS's message size limit, and what WorkOS events stay far below. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
-/** WorkOS signs with a millisecond timestamp; further than this from now, either way, is refused. */
-export const SIGNATURE_TOLERANCE_MS = 3 * 60 * 1000;
 
 /**
  * What goes into the SQS message attributes, which accept only some characters (a NUL is refused
@@ -24,29 +23,11 @@ const queueAttributes = z.object({
     .max(128),
 });
 
-/** The `t=` of a WorkOS-Signature header (epoch ms), when it is a number. */
-function signatureTime(sigHeader: string): number | undefined {
-  const t = /(?:^|,)\s*t=(\d{1,16})\s*(?:,|$)/.exec(sigHeader)?.[1];
-  return t === undefined ? undefined : Number(t);
-}
-
-/** The SDK's signature check (`workos.webhooks.verifyHeader`): an HMAC over the raw body, no network. */
-export type SignatureVerifier = {
-  webhooks: {
-    verifyHeader(options: {
-      payload: string;
-      sigHeader: string;
-      secret: string;
-      tolerance?: number;
-    }): Promise<boolean>;
-  };
-};
-
 export type WebhookDeps = {
-  sqs: SQSClient;
+  sqs: Sqs;
   queueUrl: string;
+  /** The endpoint's signing secret (WORKOS_WEBHOOK_SECRET). */
   secret: string;
-  workos: SignatureVerifier;
   logger?: Logger;
   metrics?: Metrics;
   /** HSTS on responses (true outside local dev). */
@@ -66,10 +47,10 @@ export type RejectReason = 'too_large' | 'signature' | 'validation' | 'queue';
 
 /**
  * POST /webhooks/workos: verify, validate, enqueue; no database. The signature is checked on the raw
- * bytes WorkOS sent (base64-decoded when API Gateway encoded them) with the SDK's verifyHeader, not
- * with constructEvent, whose event deserialisation throws on shapes it does not expect (e.g. an
- * organization without `domains`) and would turn a valid delivery into an error. The queue gets the
- * raw JSON, so no field is lost.
+ * bytes WorkOS sent (base64-decoded when API Gateway encoded them) with node:crypto
+ * (checkWorkOSSignature), not with the WorkOS SDK: the SDK would be most of this function's bundle and
+ * cold start, and its constructEvent throws on event shapes it does not expect (e.g. an organization
+ * without `domains`). The queue gets the raw JSON, so no field is lost.
  */
 export function makeWebhookHandler(deps: WebhookDeps) {
   const count = (name: 'WebhookAccepted' | 'WebhookRejected', reason?: RejectReason) => {
@@ -88,7 +69,7 @@ export function makeWebhookHandler(deps: WebhookDeps) {
     }
     const body = bytes.toString('utf8');
     const sigHeader = event.headers?.['workos-signature'];
-    if (!sigHeader || !(await signatureValid(body, sigHeader))) {
+    if (!sigHeader || !signatureValid(bytes, sigHeader)) {
       reject('signature', httpError('INVALID_SIGNATURE', 'Missing, invalid or expired WorkOS-Signature'));
     }
     let parsed: unknown;
@@ -108,17 +89,17 @@ export function makeWebhookHandler(deps: WebhookDeps) {
     }
     const { id, event: type } = envelope.data;
     try {
-      await deps.sqs.send(
-        new SendMessageCommand({
+      await deps.sqs.sendMessage(
+        {
           QueueUrl: deps.queueUrl,
           MessageBody: body,
           MessageAttributes: {
             eventId: { DataType: 'String', StringValue: id },
             eventType: { DataType: 'String', StringValue: type },
           },
-        }),
+        },
         // A slow or black-holed SQS gives up in time to answer 503 (and count the rejection).
-        deps.budget ? { abortSignal: deps.budget.signal() } : {},
+        { signal: deps.budget?.signal() },
       );
     } catch (cause) {
       deps.logger?.error('enqueue failed', { eventId: id, eventType: type, error: cause });
@@ -132,28 +113,16 @@ export function makeWebhookHandler(deps: WebhookDeps) {
     return json(200, { received: true });
   }
 
-  async function signatureValid(payload: string, sigHeader: string): Promise<boolean> {
-    // The SDK refuses only old timestamps: one from the future would stay replayable until then.
-    const t = signatureTime(sigHeader);
-    if (t !== undefined && Math.abs((deps.clock ?? Date.now)() - t) > SIGNATURE_TOLERANCE_MS) {
-      deps.logger?.info('webhook signature rejected', { reason: 'timestamp_out_of_window' });
-      return false;
-    }
-    try {
-      return await deps.workos.webhooks.verifyHeader({
-        payload,
-        sigHeader,
-        secret: deps.secret,
-        tolerance: SIGNATURE_TOLERANCE_MS,
-      });
-    } catch (error) {
-      // SignatureVerificationException for a bad, old or malformed header; anything else the header
-      // provoked is just as unverified. Never log the header itself.
-      deps.logger?.info('webhook signature rejected', {
-        reason: error instanceof Error ? error.name : 'unknown',
-      });
-      return false;
-    }
+  function signatureValid(bytes: Uint8Array, header: string): boolean {
+    const check = checkWorkOSSignature({
+      body: bytes,
+      header,
+      secret: deps.secret,
+      now: (deps.clock ?? Date.now)(),
+    });
+    // Never log the header itself.
+    if (!check.valid) deps.logger?.info('webhook signature rejected', { reason: check.reason });
+    return check.valid;
   }
 
   return httpHandler(receive, {

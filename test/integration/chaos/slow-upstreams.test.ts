@@ -67,7 +67,6 @@ describe('time budgets: no outbound call outlives the function', () => {
       sqs,
       queueUrl: `${holeUrl}/000000000000/sync-queue`,
       secret,
-      workos: createWorkOS({ WORKOS_CLIENT_ID: 'client_slow' }),
       budget: makeInvocationBudget(),
     });
     const payload = JSON.stringify(userEvent('created', { id: 'user_slow' }));
@@ -82,7 +81,6 @@ describe('time budgets: no outbound call outlives the function', () => {
         contextWithTimeout(),
       ),
     );
-    sqs.destroy();
     expect(result.statusCode).toBe(503);
     expect(bodyOf(result).error?.code).toBe('QUEUE_UNAVAILABLE');
     expect(elapsedMs).toBeLessThan(FUNCTION_TIMEOUT_MS);

@@ -1,4 +1,3 @@
-import { createWorkOS } from '@app/config/workos';
 import { createDb, organizations, processedEvents, users } from '@app/db';
 import type { HttpResult } from '@app/http';
 import { startLocalQueue, startQueuePoller } from '@app/local';
@@ -123,12 +122,7 @@ describe('chaos: terminated database backends', () => {
       email: 'after@example.com',
       updated_at: at(1),
     });
-    const webhook = makeWebhookHandler({
-      sqs: queue.sqs,
-      queueUrl: queue.queueUrl,
-      secret: SECRET,
-      workos: createWorkOS({ WORKOS_CLIENT_ID: 'client_chaos' }),
-    });
+    const webhook = makeWebhookHandler({ sqs: queue.sender, queueUrl: queue.queueUrl, secret: SECRET });
     const payload = body(last);
     const accepted = await webhook(
       httpEvent({

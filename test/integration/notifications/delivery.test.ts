@@ -50,7 +50,7 @@ beforeAll(async () => {
   const notifier = makeNotifier({
     delivery,
     maxReceiveCount: MAX_RECEIVES,
-    sqs: queue.sqs,
+    sqs: queue.sender,
     queueUrl: queue.queueUrl,
     backoff: () => 0,
   });
@@ -62,7 +62,7 @@ afterAll(async () => {
 });
 
 /** The sync worker with the outbox's after-commit enqueue onto the local notifications queue. */
-function worker(enqueue = makeNotificationQueue({ sqs: queue.sqs, queueUrl: queue.queueUrl })) {
+function worker(enqueue = makeNotificationQueue({ sqs: queue.sender, queueUrl: queue.queueUrl })) {
   return makeSyncWorker({ db: t.db, workos: bed.workos, enqueueNotifications: enqueue });
 }
 
@@ -128,7 +128,7 @@ describe('notifier: email through SES v2 from the notifications queue', () => {
       worker(async () => {}),
     );
     const row = await emailRow(userId);
-    const enqueue = makeNotificationQueue({ sqs: queue.sqs, queueUrl: queue.queueUrl });
+    const enqueue = makeNotificationQueue({ sqs: queue.sender, queueUrl: queue.queueUrl });
     await enqueue([row?.id as string, row?.id as string, row?.id as string]);
     await until(async () => (await emailRow(userId))?.status === 'SENT', 'SENT');
     // Every copy has been received and acknowledged once the queue is empty.
@@ -154,7 +154,7 @@ describe('notifier: email through SES v2 from the notifications queue', () => {
     const { userId, email } = await addMember('deliv_sweep', failing);
     expect((await emailRow(userId))?.status).toBe('PENDING');
     // Not yet a minute old: the sweep leaves it alone.
-    const enqueue = makeNotificationQueue({ sqs: queue.sqs, queueUrl: queue.queueUrl });
+    const enqueue = makeNotificationQueue({ sqs: queue.sender, queueUrl: queue.queueUrl });
     expect(await sweepOutbox({ db: t.db, enqueue })).toEqual({ requeued: 0 });
     await t.db
       .update(notifications)

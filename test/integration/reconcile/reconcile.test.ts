@@ -1,7 +1,7 @@
-import { createSqs } from '@app/config/sqs';
+import { createSqs, type Sqs } from '@app/config/sqs';
 import { processedEvents, syncState } from '@app/db';
 import { EVENTS_CURSOR_KEY, makeReconciler, type ReconcileError } from '@app/sync/reconcile';
-import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -24,7 +24,7 @@ function reconciler(overrides: Partial<Parameters<typeof makeReconciler>[0]> = {
   const r = makeReconciler({
     db: s.t.db,
     workos: s.workos,
-    sqs: s.queue.sqs,
+    sqs: s.queue.sender,
     queueUrl: s.queue.queueUrl,
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -143,17 +143,16 @@ describe('reconcile: failures', () => {
     churn('crash');
     const expected = eventsAfter(from).length;
     // SQS accepts every batch, then the process dies before the cursor is written.
-    const crashing: SQSClient = createSqs({ SQS_ENDPOINT: s.queue.endpoint });
-    crashing.middlewareStack.add(
-      (next) => async (args) => {
-        await next(args);
+    const sender = createSqs({ SQS_ENDPOINT: s.queue.endpoint });
+    const crashing: Sqs = {
+      ...sender,
+      sendMessageBatch: async (input, options) => {
+        await sender.sendMessageBatch(input, options);
         throw new Error('process killed after SendMessageBatch');
       },
-      { step: 'finalizeRequest', name: 'crashAfterSend' },
-    );
+    };
     const crashed = reconciler({ sqs: crashing });
     await expect(crashed.run()).rejects.toMatchObject({ code: 'ENQUEUE_FAILED' });
-    crashing.destroy();
     expect(await cursor()).toBe(from);
 
     const retried = await reconciler().run();

@@ -1,6 +1,6 @@
+import { createSqs } from '@app/config/sqs';
 import type { HttpResult } from '@app/http';
 import { signWebhook } from '@app/workos-emulator';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +28,6 @@ let handlers: Record<
   (e: ReturnType<typeof httpEvent>, c: ReturnType<typeof lambdaContext>) => Promise<HttpResult>
 >;
 let cookies: { owner: string; member: string };
-let sqs: SQSClient;
 
 beforeAll(async () => {
   h = await startOrgHarness();
@@ -41,12 +40,6 @@ beforeAll(async () => {
     workos: async () => h.main.workos,
   };
   // No queue behind the webhook: a request that got as far as enqueueing would answer 503.
-  sqs = new SQSClient({
-    region: 'us-east-1',
-    endpoint: 'http://127.0.0.1:9',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    maxAttempts: 1,
-  });
   handlers = {
     auth: makeAuthHandler({
       ...deps,
@@ -58,10 +51,9 @@ beforeAll(async () => {
     organizations: makeOrganizationsHandler(deps),
     notifications: makeNotificationsHandler(deps),
     webhook: makeWebhookApp({
-      sqs,
+      sqs: createSqs({ SQS_ENDPOINT: 'http://127.0.0.1:9' }),
       queueUrl: 'http://127.0.0.1:9/000000000000/none',
       secret: WEBHOOK_SECRET,
-      workos: h.main.workos,
     }),
   };
   cookies = {
@@ -70,7 +62,6 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
-  sqs.destroy();
   await h.stop();
 });
 

@@ -1,5 +1,5 @@
-import { createSqs } from '@app/config/sqs';
 import { users } from '@app/db';
+import { localSqsClient } from '@app/local';
 import type { SyncWorker } from '@app/sync';
 import {
   DeleteMessageBatchCommand,
@@ -32,7 +32,7 @@ beforeAll(async () => {
     startFauxqs({ port: 0, logger: false, host: '127.0.0.1' }),
   ]);
   ({ t, worker, stop } = bed);
-  sqs = createSqs({ SQS_ENDPOINT: `http://127.0.0.1:${server.port}` });
+  sqs = localSqsClient(`http://127.0.0.1:${server.port}`);
   const dlq = server.createQueue('sync-dlq');
   dlqUrl = dlq.queueUrl;
   queueUrl = server.createQueue('sync-queue', {

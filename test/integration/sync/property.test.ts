@@ -1,8 +1,8 @@
+import type { Sqs } from '@app/config/sqs';
 import { organizationMemberships, organizations, processedEvents, syncState, users } from '@app/db';
 import type { SyncWorker } from '@app/sync';
 import { EVENTS_CURSOR_KEY, makeReconciler } from '@app/sync/reconcile';
 import type { Emulator } from '@app/workos-emulator';
-import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { eq, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import fc from 'fast-check';
@@ -223,12 +223,11 @@ async function deliver(messages: string[], path: 'batch' | 'each' = 'batch') {
 async function deliverThroughReconcile(before: string) {
   const sent: string[] = [];
   const sqs = {
-    send: async (command: SendMessageBatchCommand) => {
-      const entries = command.input.Entries ?? [];
-      sent.push(...entries.map((e) => e.MessageBody ?? ''));
-      return { Successful: entries.map((e) => ({ Id: e.Id })), Failed: [] };
+    sendMessageBatch: async ({ Entries }) => {
+      sent.push(...Entries.map((e) => e.MessageBody));
+      return { Successful: Entries.map((e) => ({ Id: e.Id, MessageId: e.Id })), Failed: [] };
     },
-  } as unknown as SQSClient;
+  } as Pick<Sqs, 'sendMessageBatch'> as Sqs;
   await t.db.insert(syncState).values({ key: EVENTS_CURSOR_KEY, cursor: before });
   await makeReconciler({ db: t.db, workos, sqs, queueUrl: 'reconcile-property' }).run();
   return { sent, undelivered: await deliver(sent) };

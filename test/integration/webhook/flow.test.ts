@@ -1,8 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSqs } from '@app/config/sqs';
 import { organizationMemberships, organizations, users } from '@app/db';
-import { type FunctionLoader, functionLoader, type HttpLambda, type SqsLambda } from '@app/local';
+import {
+  type FunctionLoader,
+  functionLoader,
+  type HttpLambda,
+  localSqsClient,
+  type SqsLambda,
+} from '@app/local';
 import { type Emulator, startEmulator } from '@app/workos-emulator';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -35,7 +40,7 @@ beforeAll(async () => {
     functionLoader({ bundles, functions: ['webhook', 'sync-worker'] }),
   ]);
   const sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
-  sqs = createSqs({ SQS_ENDPOINT: sqsEndpoint });
+  sqs = localSqsClient(sqsEndpoint);
   queueUrl = fauxqs.createQueue('flow').queueUrl;
   Object.assign(process.env, {
     APP_ENV: 'local',

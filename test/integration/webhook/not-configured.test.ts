@@ -1,5 +1,5 @@
 import { SECRET_PLACEHOLDER } from '@app/config/secrets';
-import { createSqs } from '@app/config/sqs';
+import { localSqsClient } from '@app/local';
 import { signWebhook } from '@app/workos-emulator';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
@@ -20,7 +20,7 @@ const saved = { ...process.env };
 beforeAll(async () => {
   server = await startFauxqs({ port: 0, logger: false });
   const endpoint = `http://127.0.0.1:${server.port}`;
-  sqs = createSqs({ SQS_ENDPOINT: endpoint });
+  sqs = localSqsClient(endpoint);
   queueUrl = server.createQueue(`not-configured-${Math.random().toString(36).slice(2)}`).queueUrl;
   Object.assign(process.env, {
     APP_ENV: 'aws',

@@ -1,4 +1,5 @@
-import { createSqs } from '@app/config/sqs';
+import { createSqs, type Sqs } from '@app/config/sqs';
+import { localSqsClient } from '@app/local';
 import { makeWebhookHandler } from '@app/sync/webhook';
 import { signWebhook } from '@app/workos-emulator';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -10,25 +11,29 @@ import { httpEvent, lambdaContext } from '../../support/events';
 import { at, body, orgEvent, userEvent } from '../../support/sync-events';
 
 const SECRET = 'whsec_test_secret';
+// Only to show what the SDK's constructEvent would do with a delivery.
 const workos = new WorkOS({ clientId: 'client_webhook_test' });
 
 let server: Awaited<ReturnType<typeof startFauxqs>>;
-let sqs: SQSClient;
+let sqs: Sqs;
+/** Reads the queue back, as the sync worker's event source mapping would. */
+let reader: SQSClient;
 let queueUrl: string;
 let handler: ReturnType<typeof makeWebhookHandler>;
 
 beforeAll(async () => {
   server = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
   sqs = createSqs({ SQS_ENDPOINT: `http://127.0.0.1:${server.port}` });
+  reader = localSqsClient(`http://127.0.0.1:${server.port}`);
 });
 afterAll(async () => {
-  sqs.destroy();
+  reader.destroy();
   await server.stop();
 });
 beforeEach(() => {
   // A fresh queue per test, so "nothing enqueued" is exact.
   queueUrl = server.createQueue(`webhook-${Math.random().toString(36).slice(2)}`).queueUrl;
-  handler = makeWebhookHandler({ sqs, queueUrl, secret: SECRET, workos });
+  handler = makeWebhookHandler({ sqs, queueUrl, secret: SECRET });
 });
 
 type Post = { payload: string; signature?: string | null; base64?: boolean; secret?: string; time?: number };
@@ -49,7 +54,7 @@ async function post({ payload, signature, base64, secret, time }: Post) {
 }
 
 async function queued() {
-  const out = await sqs.send(
+  const out = await reader.send(
     new ReceiveMessageCommand({
       QueueUrl: queueUrl,
       MaxNumberOfMessages: 10,
@@ -170,7 +175,7 @@ describe('POST /webhooks/workos', () => {
   });
 
   it('answers 503 QUEUE_UNAVAILABLE when the queue rejects the message, so WorkOS retries', async () => {
-    handler = makeWebhookHandler({ sqs, queueUrl: `${queueUrl}-missing`, secret: SECRET, workos });
+    handler = makeWebhookHandler({ sqs, queueUrl: `${queueUrl}-missing`, secret: SECRET });
     const response = await post({ payload: body(userEvent('created', { updated_at: at(1) })) });
     expect(response.status).toBe(503);
     expect(response.json.error.code).toBe('QUEUE_UNAVAILABLE');
@@ -178,9 +183,8 @@ describe('POST /webhooks/workos', () => {
 
   it('answers 503 when SQS cannot be reached at all', async () => {
     const unreachable = createSqs({ SQS_ENDPOINT: 'http://127.0.0.1:9' });
-    handler = makeWebhookHandler({ sqs: unreachable, queueUrl, secret: SECRET, workos });
+    handler = makeWebhookHandler({ sqs: unreachable, queueUrl, secret: SECRET });
     const response = await post({ payload: body(userEvent('created', { updated_at: at(1) })) });
-    unreachable.destroy();
     expect(response.status).toBe(503);
   });
 });

@@ -34,7 +34,7 @@ const apps: Record<HttpFunction, () => { routes: readonly string[] }> = {
   notifications: () => makeNotificationsHandler({ db, sessions, hsts: true }),
   organizations: () =>
     makeOrganizationsHandler({ db, sessions, hsts: true, workos: async () => ({}) as never }),
-  webhook: () => makeWebhookApp({ sqs: {} as never, queueUrl: 'q', secret: 's', workos: {} as never }),
+  webhook: () => makeWebhookApp({ sqs: {} as never, queueUrl: 'q', secret: 's' }),
 };
 
 describe('route table and handlers', () => {
