@@ -35,8 +35,8 @@ import {
 import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
 export type OrganizationsHandlerDeps = SessionRouteDeps & {
-  /** The WorkOS client for management calls, built on first use (reads never load the SDK). */
-  workos: () => Promise<ManagementWorkOS>;
+  /** The WorkOS calls of management (managementWorkOS over the WorkOS REST client). */
+  workos: ManagementWorkOS;
   /** Notification emails written by a management change, onto their queue after COMMIT. */
   enqueueNotifications?: (ids: string[]) => Promise<void>;
 };

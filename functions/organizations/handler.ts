@@ -1,6 +1,8 @@
 import { loadConfig, schemas } from '@app/config';
 import { createSqs } from '@app/config/sqs';
+import { makeWorkOSApi } from '@app/config/workos-api';
 import { makeNotificationQueue } from '@app/notifications/queue';
+import { managementWorkOS } from '@app/organizations';
 import { loadSessionRuntime } from '@app/session/runtime';
 import { makeOrganizationsHandler } from './app';
 
@@ -19,18 +21,11 @@ const enqueueNotifications = notifications.NOTIFICATIONS_QUEUE_URL
     })
   : undefined;
 
-// The WorkOS SDK only for management requests: imported on the first one, so the read routes
-// keep the SDK-free cold start.
-let workos: ReturnType<typeof loadWorkOS> | undefined;
-// Its calls end before the function does, like every WorkOS call (the budget restarts per request).
-const loadWorkOS = async () =>
-  (await import('@app/config/workos')).createWorkOS(runtime.config, { fetchFn: runtime.budget.fetch });
-
 export const handler = makeOrganizationsHandler({
   ...runtime,
   ...(enqueueNotifications ? { enqueueNotifications } : {}),
-  workos: () => {
-    workos ??= loadWorkOS();
-    return workos;
-  },
+  // Management calls end before the function does, like every WorkOS call (the budget restarts per request).
+  workos: managementWorkOS(
+    makeWorkOSApi(runtime.config, { fetch: runtime.budget.fetch, remainingMs: runtime.budget.remainingMs }),
+  ),
 });
