@@ -67,6 +67,18 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
     allow: (event, session) => event.pathParameters?.userId === session.workosUserId,
   });
 
+  /** A change to one thing of the organization, named by a path parameter, for callers `allowed` lets through. */
+  const changeOne = (
+    name: string,
+    allowed: typeof canManage,
+    change: (scope: ReturnType<typeof organizationOf>, id: string) => Promise<unknown>,
+  ) =>
+    httpHandler(async (event, context) => ok(await change(organizationOf(context), param(event, name))), base)
+      .use(appOrigin)
+      .use(signedIn)
+      .use(member)
+      .use(allowed);
+
   const handlers: Record<RouteKeyOf<'organizations'>, RouteHandler> = {
     'GET /organizations': httpHandler(
       async (_event, context) => ok(await orgs.listFor(sessionOf(context).user.id)),
@@ -119,15 +131,7 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
       .use(member)
       .use(canManage)
       .use(body),
-    'DELETE /organizations/{slug}/members/{userId}': httpHandler(
-      async (event, context) =>
-        ok(await manage.removeMember(organizationOf(context), param(event, 'userId'))),
-      base,
-    )
-      .use(appOrigin)
-      .use(signedIn)
-      .use(member)
-      .use(canRemove),
+    'DELETE /organizations/{slug}/members/{userId}': changeOne('userId', canRemove, manage.removeMember),
     'GET /organizations/{slug}/invitations': httpHandler(
       async (_event, context) => ok(await manage.listInvitations(organizationOf(context))),
       base,
@@ -144,24 +148,8 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
       .use(member)
       .use(canManage)
       .use(body),
-    'DELETE /organizations/{slug}/invitations/{id}': httpHandler(
-      async (event, context) =>
-        ok(await manage.revokeInvitation(organizationOf(context), param(event, 'id'))),
-      base,
-    )
-      .use(appOrigin)
-      .use(signedIn)
-      .use(member)
-      .use(canManage),
-    'POST /organizations/{slug}/invitations/{id}/resend': httpHandler(
-      async (event, context) =>
-        ok(await manage.resendInvitation(organizationOf(context), param(event, 'id'))),
-      base,
-    )
-      .use(appOrigin)
-      .use(signedIn)
-      .use(member)
-      .use(canManage),
+    'DELETE /organizations/{slug}/invitations/{id}': changeOne('id', canManage, manage.revokeInvitation),
+    'POST /organizations/{slug}/invitations/{id}/resend': changeOne('id', canManage, manage.resendInvitation),
     'GET /organizations/{slug}/roles': httpHandler(
       async (_event, context) => ok(await manage.listRoles(organizationOf(context))),
       base,

@@ -1,7 +1,6 @@
 import { loadConfig, schemas } from '@app/config';
-import { createSqs } from '@app/config/sqs';
 import { makeWorkOSApi } from '@app/config/workos-api';
-import { makeNotificationQueue } from '@app/notifications/queue';
+import { notificationQueueFromConfig } from '@app/notifications/queue-config';
 import { managementWorkOS } from '@app/organizations';
 import { loadSessionRuntime } from '@app/session/runtime';
 import { makeOrganizationsHandler } from './app';
@@ -13,13 +12,7 @@ const notifications = loadConfig({
   NOTIFICATIONS_QUEUE_URL: schemas.NOTIFICATIONS_QUEUE_URL,
   SQS_ENDPOINT: schemas.SQS_ENDPOINT,
 });
-const enqueueNotifications = notifications.NOTIFICATIONS_QUEUE_URL
-  ? makeNotificationQueue({
-      sqs: createSqs(notifications),
-      queueUrl: notifications.NOTIFICATIONS_QUEUE_URL,
-      timeoutMs: () => 3_000,
-    })
-  : undefined;
+const enqueueNotifications = notificationQueueFromConfig(notifications, 3_000);
 
 export const handler = makeOrganizationsHandler({
   ...runtime,

@@ -26,7 +26,7 @@ import type {
   InviteBody,
   RoleView,
 } from './management-schemas';
-import type { OrganizationSummary } from './organizations';
+import { liveMembers, type OrganizationSummary, organizationSummaries } from './organizations';
 import { workosRefusal } from './workos-errors';
 import type { ManagementWorkOS } from './workos-management';
 
@@ -183,27 +183,14 @@ export function makeManagement(deps: {
     await db.transaction((tx) =>
       mirrorCreatedOrganization(tx, session.user.id, { organization, membership }),
     );
-    const [row] = await db
-      .select({ organization: organizations, membership: organizationMemberships })
-      .from(organizations)
-      .innerJoin(organizationMemberships, eq(organizationMemberships.organizationId, organizations.id))
-      .where(
-        and(
-          eq(organizations.workosOrgId, organization.id),
-          eq(organizationMemberships.userId, session.user.id),
-        ),
-      );
-    if (!row) throw new Error('created organization missing from the mirror');
+    const [summary] = await organizationSummaries(
+      db,
+      session.user.id,
+      eq(organizations.workosOrgId, organization.id),
+    );
+    if (!summary) throw new Error('created organization missing from the mirror');
     logger?.info('organization created', { organizationId: organization.id });
-    return {
-      id: row.organization.workosOrgId,
-      slug: row.organization.slug,
-      name: row.organization.name,
-      logoUrl: row.organization.logoUrl,
-      domain: row.organization.domain,
-      role: row.membership.role,
-      roleSlug: row.membership.roleSlug,
-    };
+    return summary;
   }
 
   /** GET /organizations/{slug}/invitations: from the mirror, newest first. */
@@ -310,13 +297,7 @@ export function makeManagement(deps: {
         .select({ membership: organizationMemberships, user: users })
         .from(organizationMemberships)
         .innerJoin(users, eq(users.id, organizationMemberships.userId))
-        .where(
-          and(
-            eq(organizationMemberships.organizationId, scope.organization.id),
-            eq(users.workosId, workosUserId),
-            isNull(organizationMemberships.deletedAt),
-          ),
-        );
+        .where(liveMembers(scope.organization.id, eq(users.workosId, workosUserId)));
       if (!target?.membership.workosMembershipId) throw httpError('NOT_FOUND', 'Member not found');
       const [others] = await tx
         .select({ count: sql<number>`count(*)::int` })
