@@ -67,14 +67,18 @@ describe('the WorkOS REST client', () => {
     expect(JSON.stringify({ ...error, message: error.message })).not.toContain(emulator.apiKey);
   });
 
-  it('retries a GET on 5xx and on 429, waiting at least Retry-After', async () => {
+  it('retries a GET on 5xx and on 429, waiting at least Retry-After (past the backoff cap) within the time left', async () => {
     const { sleeps, sleep } = recordedSleeps();
-    const api = emulatorWorkOSApi(emulator, { retry: { attempts: 3, baseDelayMs: 10 }, sleep });
+    const api = emulatorWorkOSApi(emulator, {
+      retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 1_000 },
+      sleep,
+      remainingMs: () => 8_000,
+    });
     emulator.faults.failNext('GET /organizations/:id', 1, 503);
-    emulator.faults.failNext('GET /organizations/:id', 1, { status: 429, retryAfterSeconds: 2 });
+    emulator.faults.failNext('GET /organizations/:id', 1, { status: 429, retryAfterSeconds: 5 });
     expect(await api.get(`/organizations/${ORG}`)).toMatchObject({ id: ORG });
     expect(sleeps).toHaveLength(2);
-    expect(sleeps[1]).toBeGreaterThanOrEqual(2000);
+    expect(sleeps[1]).toBeGreaterThanOrEqual(5_000);
   });
 
   it('gives up on a 429 whose Retry-After is past the time left, keeping retryAfter for the caller', async () => {
