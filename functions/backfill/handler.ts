@@ -5,7 +5,7 @@ import type { Context } from 'aws-lambda';
 // Ops-invoked: `{ "mode": "import" | "full", "restart"?: boolean }`. Returns { complete: false }
 // when the time budget ran out: invoke again and it resumes (docs/backfill.md).
 const runtime = await loadSyncRuntime('backfill', {
-  workos: { timeoutMs: 10_000, maxRetries: 2 },
+  workos: { timeoutMs: 10_000, retry: { attempts: 3 } },
 });
 const { db, workos, logger, metrics, budget } = runtime;
 const backfill = makeBackfill({ db, workos, logger, metrics });

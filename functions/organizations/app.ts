@@ -35,8 +35,8 @@ import {
 import { type RouteKeyOf, routeKeysOf } from '../../infra/routes';
 
 export type OrganizationsHandlerDeps = SessionRouteDeps & {
-  /** The WorkOS client for management calls, built on first use (reads never load the SDK). */
-  workos: () => Promise<ManagementWorkOS>;
+  /** The WorkOS calls of management (managementWorkOS over the WorkOS REST client). */
+  workos: ManagementWorkOS;
   /** Notification emails written by a management change, onto their queue after COMMIT. */
   enqueueNotifications?: (ids: string[]) => Promise<void>;
 };
@@ -66,6 +66,18 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
   const canRemove = requirePermission(PERMISSIONS.membersWrite, {
     allow: (event, session) => event.pathParameters?.userId === session.workosUserId,
   });
+
+  /** A change to one thing of the organization, named by a path parameter, for callers `allowed` lets through. */
+  const changeOne = (
+    name: string,
+    allowed: typeof canManage,
+    change: (scope: ReturnType<typeof organizationOf>, id: string) => Promise<unknown>,
+  ) =>
+    httpHandler(async (event, context) => ok(await change(organizationOf(context), param(event, name))), base)
+      .use(appOrigin)
+      .use(signedIn)
+      .use(member)
+      .use(allowed);
 
   const handlers: Record<RouteKeyOf<'organizations'>, RouteHandler> = {
     'GET /organizations': httpHandler(
@@ -119,15 +131,7 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
       .use(member)
       .use(canManage)
       .use(body),
-    'DELETE /organizations/{slug}/members/{userId}': httpHandler(
-      async (event, context) =>
-        ok(await manage.removeMember(organizationOf(context), param(event, 'userId'))),
-      base,
-    )
-      .use(appOrigin)
-      .use(signedIn)
-      .use(member)
-      .use(canRemove),
+    'DELETE /organizations/{slug}/members/{userId}': changeOne('userId', canRemove, manage.removeMember),
     'GET /organizations/{slug}/invitations': httpHandler(
       async (_event, context) => ok(await manage.listInvitations(organizationOf(context))),
       base,
@@ -144,24 +148,8 @@ export function makeOrganizationsHandler(deps: OrganizationsHandlerDeps) {
       .use(member)
       .use(canManage)
       .use(body),
-    'DELETE /organizations/{slug}/invitations/{id}': httpHandler(
-      async (event, context) =>
-        ok(await manage.revokeInvitation(organizationOf(context), param(event, 'id'))),
-      base,
-    )
-      .use(appOrigin)
-      .use(signedIn)
-      .use(member)
-      .use(canManage),
-    'POST /organizations/{slug}/invitations/{id}/resend': httpHandler(
-      async (event, context) =>
-        ok(await manage.resendInvitation(organizationOf(context), param(event, 'id'))),
-      base,
-    )
-      .use(appOrigin)
-      .use(signedIn)
-      .use(member)
-      .use(canManage),
+    'DELETE /organizations/{slug}/invitations/{id}': changeOne('id', canManage, manage.revokeInvitation),
+    'POST /organizations/{slug}/invitations/{id}/resend': changeOne('id', canManage, manage.resendInvitation),
     'GET /organizations/{slug}/roles': httpHandler(
       async (_event, context) => ok(await manage.listRoles(organizationOf(context))),
       base,

@@ -1,6 +1,7 @@
 import { loadConfig, schemas } from '@app/config';
-import { createSqs } from '@app/config/sqs';
-import { makeNotificationQueue } from '@app/notifications/queue';
+import { makeWorkOSApi } from '@app/config/workos-api';
+import { notificationQueueFromConfig } from '@app/notifications/queue-config';
+import { managementWorkOS } from '@app/organizations';
 import { loadSessionRuntime } from '@app/session/runtime';
 import { makeOrganizationsHandler } from './app';
 
@@ -11,26 +12,13 @@ const notifications = loadConfig({
   NOTIFICATIONS_QUEUE_URL: schemas.NOTIFICATIONS_QUEUE_URL,
   SQS_ENDPOINT: schemas.SQS_ENDPOINT,
 });
-const enqueueNotifications = notifications.NOTIFICATIONS_QUEUE_URL
-  ? makeNotificationQueue({
-      sqs: createSqs(notifications),
-      queueUrl: notifications.NOTIFICATIONS_QUEUE_URL,
-      timeoutMs: () => 3_000,
-    })
-  : undefined;
-
-// The WorkOS SDK only for management requests: imported on the first one, so the read routes
-// keep the SDK-free cold start.
-let workos: ReturnType<typeof loadWorkOS> | undefined;
-// Its calls end before the function does, like every WorkOS call (the budget restarts per request).
-const loadWorkOS = async () =>
-  (await import('@app/config/workos')).createWorkOS(runtime.config, { fetchFn: runtime.budget.fetch });
+const enqueueNotifications = notificationQueueFromConfig(notifications, 3_000);
 
 export const handler = makeOrganizationsHandler({
   ...runtime,
   ...(enqueueNotifications ? { enqueueNotifications } : {}),
-  workos: () => {
-    workos ??= loadWorkOS();
-    return workos;
-  },
+  // Management calls end before the function does, like every WorkOS call (the budget restarts per request).
+  workos: managementWorkOS(
+    makeWorkOSApi(runtime.config, { fetch: runtime.budget.fetch, remainingMs: runtime.budget.remainingMs }),
+  ),
 });

@@ -7,8 +7,8 @@ import { env } from './env';
 // EventBridge schedule -> Events API after the stored cursor -> the sync queue.
 const runtime = await loadSyncRuntime('reconcile', {
   env,
-  // The reconciler retries with its own bounded backoff inside the Lambda's time budget.
-  workos: { timeoutMs: 10_000, maxRetries: 0 },
+  // The reconciler sets its own bounded retries per call, inside the Lambda's time budget.
+  workos: { timeoutMs: 10_000 },
 });
 const { config, db, workos, logger, metrics, budget } = runtime;
 const reconciler = makeReconciler({

@@ -1,5 +1,4 @@
-import { createSqs } from '@app/config/sqs';
-import { makeNotificationQueue } from '@app/notifications/queue';
+import { notificationQueueFromConfig } from '@app/notifications/queue-config';
 import { makeSyncWorker } from '@app/sync';
 import { loadSyncRuntime, refusedAsNotConfigured } from '@app/sync/sync-runtime';
 import type { Context, SQSEvent } from 'aws-lambda';
@@ -9,14 +8,8 @@ import { env } from './env';
 // write go on the notifications queue after each COMMIT.
 const runtime = await loadSyncRuntime('sync-worker', { env });
 const { db, workos, logger, metrics, config, budget } = runtime;
-const enqueueNotifications = config.NOTIFICATIONS_QUEUE_URL
-  ? makeNotificationQueue({
-      sqs: createSqs(config),
-      queueUrl: config.NOTIFICATIONS_QUEUE_URL,
-      // Bounded well inside the worker's timeout; a miss is left to the sweep.
-      timeoutMs: () => 5_000,
-    })
-  : undefined;
+// Bounded well inside the worker's timeout; a miss is left to the sweep.
+const enqueueNotifications = notificationQueueFromConfig(config, 5_000);
 const worker = makeSyncWorker({
   db,
   workos,

@@ -1,4 +1,5 @@
 import type { HttpResult } from '@app/http';
+import { managementWorkOS } from '@app/organizations';
 import { makeSyncWorker } from '@app/sync';
 import type { EmulatorOptions } from '@app/workos-emulator';
 import { makeAuthHandler } from '../../functions/auth/app';
@@ -9,6 +10,7 @@ import { makeRouter } from '../../packages/local/src/router';
 import { REDIRECT_URI, startHarness } from './auth';
 import { httpEvent, lambdaContext, sqsEvent } from './events';
 import { assertDocumented } from './openapi';
+import { emulatorWorkOSApi } from './workos';
 
 export const TENANT_BASE = 'app.example.com';
 export const API_HOST = 'auth.example.com';
@@ -61,7 +63,7 @@ export async function startOrgHarness(options: { seed?: EmulatorOptions['seed'] 
     hsts: true,
     tenantBaseDomain: TENANT_BASE,
     allowedRedirectOrigins: ['https://app.example.com'],
-    workos: async () => h.main.workos,
+    workos: managementWorkOS(emulatorWorkOSApi(h.emulator)),
   };
   const organizations = makeOrganizationsHandler(deps);
   const notifications = makeNotificationsHandler(deps);
@@ -71,7 +73,7 @@ export async function startOrgHarness(options: { seed?: EmulatorOptions['seed'] 
     clientId: h.emulator.clientId,
     redirectUri: REDIRECT_URI,
   });
-  const worker = makeSyncWorker({ db: h.db, workos: h.main.workos });
+  const worker = makeSyncWorker({ db: h.db, workos: emulatorWorkOSApi(h.emulator) });
   const route = makeRouter(routes);
   let delivered = 0;
 

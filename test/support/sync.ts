@@ -1,7 +1,7 @@
 import { makeSyncWorker, type SyncWorkerDeps } from '@app/sync';
 import { type EmulatorOptions, startEmulator } from '@app/workos-emulator';
 import { createTestDatabase } from './db';
-import { emulatorWorkOS } from './workos';
+import { emulatorWorkOS, emulatorWorkOSApi } from './workos';
 
 /**
  * The sync worker between a fresh migrated database and the WorkOS emulator (which it asks for
@@ -18,7 +18,9 @@ export async function startSyncWorker(
     createTestDatabase(options.dbMax ? { max: options.dbMax } : {}),
     startEmulator(options.emulator ?? {}),
   ]);
-  const workos = emulatorWorkOS(emulator);
+  const workos = emulatorWorkOSApi(emulator);
+  // The SDK only where the auth function's code needs it (the webhook's signature check).
+  const sdk = emulatorWorkOS(emulator);
   const worker = makeSyncWorker({
     db: t.db,
     workos,
@@ -27,7 +29,7 @@ export async function startSyncWorker(
   const stop = async () => {
     await Promise.all([t.drop(), emulator.stop()]);
   };
-  return { t, emulator, workos, worker, stop };
+  return { t, emulator, workos, sdk, worker, stop };
 }
 
 export type SyncWorkerBed = Awaited<ReturnType<typeof startSyncWorker>>;

@@ -64,8 +64,11 @@ export async function withRetry<T>(fn: () => Promise<T>, options: RetryOptions =
       if (attempt >= policy.attempts || !(options.retryable ?? isTransient)(error)) throw error;
       const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       const jittered = backoff / 2 + (Math.random() * backoff) / 2;
-      const delayMs = Math.min(policy.maxDelayMs, Math.max(retryAfterMs(error) ?? 0, jittered));
-      if (options.remainingMs && options.remainingMs() < delayMs) throw error;
+      // A Retry-After longer than the backoff cap is still honoured when the run has the time left
+      // (remainingMs); without a clock to bound it, such a wait is not started at all.
+      const delayMs = Math.max(retryAfterMs(error) ?? 0, jittered);
+      const limit = options.remainingMs ? options.remainingMs() : policy.maxDelayMs;
+      if (limit < delayMs) throw error;
       options.onRetry?.({ attempt, delayMs, status: statusOf(error) });
       await wait(delayMs);
     }

@@ -5,5 +5,6 @@ export * from './html';
 export * from './loggable-error';
 export * from './middleware';
 export * from './origin';
+export * from './page-query';
 export * from './responses';
 export * from './routing';

@@ -1,5 +1,5 @@
 import { type Database, notifications } from '@app/db';
-import { httpError } from '@app/http';
+import { httpError, keysetCursor, pageQueryFields, parsePageQuery } from '@app/http';
 import { and, count, desc, eq, isNull, sql } from 'drizzle-orm';
 import * as z from 'zod';
 
@@ -9,19 +9,13 @@ export const NOTIFICATIONS_MAX_LIMIT = 100;
 /** Where a page starts: after this (created_at, id), newest first. */
 type Cursor = { createdAt: string; id: string };
 
-const cursorShape = z.tuple([z.iso.datetime({ offset: true }), z.uuid()]);
+const cursor = keysetCursor(z.tuple([z.iso.datetime({ offset: true }), z.uuid()]), 512);
 
-const encodeCursor = (c: Cursor) =>
-  Buffer.from(JSON.stringify([c.createdAt, c.id]), 'utf8').toString('base64url');
+const encodeCursor = (c: Cursor) => cursor.encode([c.createdAt, c.id]);
 
 function decodeCursor(value: string): Cursor | undefined {
-  if (value.length > 512 || !/^[A-Za-z0-9_-]+$/.test(value)) return undefined;
-  try {
-    const parsed = cursorShape.safeParse(JSON.parse(Buffer.from(value, 'base64url').toString('utf8')));
-    return parsed.success ? { createdAt: parsed.data[0], id: parsed.data[1] } : undefined;
-  } catch {
-    return undefined;
-  }
+  const key = cursor.decode(value);
+  return key ? { createdAt: key[0], id: key[1] } : undefined;
 }
 
 /** A notification as the API shows it (GET /notifications, POST /notifications/{id}/read). */
@@ -47,12 +41,7 @@ export const readAllSchema = z.object({ marked: z.number().int() });
 /** The query GET /notifications accepts (for the OpenAPI document too). */
 export const listQuery = z
   .object({
-    limit: z.coerce
-      .number({ error: 'must be a number' })
-      .int('must be a whole number')
-      .min(1, `must be between 1 and ${NOTIFICATIONS_MAX_LIMIT}`)
-      .max(NOTIFICATIONS_MAX_LIMIT, `must be between 1 and ${NOTIFICATIONS_MAX_LIMIT}`)
-      .default(NOTIFICATIONS_DEFAULT_LIMIT),
+    ...pageQueryFields({ max: NOTIFICATIONS_MAX_LIMIT, default: NOTIFICATIONS_DEFAULT_LIMIT }, decodeCursor),
     unread: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
     channel: z
       .string()
@@ -67,15 +56,6 @@ export const listQuery = z
           ctx.addIssue({ code: 'custom', message: 'must be IN_APP or EMAIL' });
         }
       }),
-    cursor: z
-      .string()
-      .optional()
-      .transform((value, ctx) => {
-        if (value === undefined || value === '') return undefined;
-        const cursor = decodeCursor(value);
-        if (!cursor) ctx.addIssue({ code: 'custom', message: 'is not a cursor this API returned' });
-        return cursor;
-      }),
   })
   .strip();
 
@@ -88,22 +68,12 @@ export type ListQuery = {
 
 /** `?limit=1..100&unread=true&channel=IN_APP|EMAIL&cursor=<opaque>`; a bad value -> 400 VALIDATION_FAILED. */
 export function parseListQuery(query: Record<string, string | undefined> | undefined): ListQuery {
-  const input = { ...query };
-  if (input.limit === '') delete input.limit;
-  const parsed = listQuery.safeParse(input);
-  if (!parsed.success) {
-    throw httpError('VALIDATION_FAILED', 'Invalid notifications query', {
-      fields: parsed.error.issues.map((issue) => ({
-        field: issue.path.map(String).join('.') || '(query)',
-        message: issue.message,
-      })),
-    });
-  }
+  const parsed = parsePageQuery(listQuery, query, 'Invalid notifications query');
   return {
-    limit: parsed.data.limit,
-    unreadOnly: parsed.data.unread === 'true',
-    channel: (parsed.data.channel as 'IN_APP' | 'EMAIL' | undefined) ?? 'IN_APP',
-    cursor: parsed.data.cursor,
+    limit: parsed.limit,
+    unreadOnly: parsed.unread === 'true',
+    channel: (parsed.channel as 'IN_APP' | 'EMAIL' | undefined) ?? 'IN_APP',
+    cursor: parsed.cursor,
   };
 }
 

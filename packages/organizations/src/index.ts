@@ -2,7 +2,6 @@ export {
   CREATOR_ROLE_SLUG,
   invitationView,
   type Management,
-  type ManagementWorkOS,
   makeManagement,
   mirrorCreatedOrganization,
   mirrorInvitation,
@@ -53,3 +52,4 @@ export {
 export { PERMISSIONS } from './permissions';
 export { organizationSelector } from './tenancy';
 export { workosRefusal } from './workos-errors';
+export { type ManagementWorkOS, managementWorkOS, type WorkOSRole } from './workos-management';

@@ -13,9 +13,11 @@ import {
 } from '@app/db';
 import { httpError } from '@app/http';
 import { invitationStatement, membershipChangeStatement, writeOutbox } from '@app/notifications';
-import { type OrganizationSnapshot, type RequestSession, recordOrganization } from '@app/session';
+import { type RequestSession, recordOrganization } from '@app/session';
+import type { MembershipData, OrganizationData } from '@app/sync/events';
+import { type InvitationData, invitationFields } from '@app/sync/invitations';
+import { membershipChange, membershipState, orgFields } from '@app/sync/registry';
 import type { Logger } from '@app/telemetry';
-import type { OrganizationMembership, WorkOS, Invitation as WorkOSInvitation } from '@workos-inc/node';
 import { and, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type {
   ChangeRoleBody,
@@ -24,24 +26,9 @@ import type {
   InviteBody,
   RoleView,
 } from './management-schemas';
-import type { OrganizationSummary } from './organizations';
+import { liveMembers, type OrganizationSummary, organizationSummaries } from './organizations';
 import { workosRefusal } from './workos-errors';
-
-/** The WorkOS calls organization management makes (the real SDK client satisfies it). */
-export type ManagementWorkOS = {
-  organizations: Pick<WorkOS['organizations'], 'createOrganization' | 'deleteOrganization'>;
-  userManagement: Pick<
-    WorkOS['userManagement'],
-    | 'createOrganizationMembership'
-    | 'updateOrganizationMembership'
-    | 'deleteOrganizationMembership'
-    | 'sendInvitation'
-    | 'getInvitation'
-    | 'revokeInvitation'
-    | 'resendInvitation'
-  >;
-  authorization: Pick<WorkOS['authorization'], 'listOrganizationRoles'>;
-};
+import type { ManagementWorkOS } from './workos-management';
 
 /** The role a creator gets in a new organization, and the slugs that count as "an admin". */
 export const CREATOR_ROLE_SLUG = 'admin';
@@ -56,14 +43,13 @@ export type Scope = { organization: Organization; membership: Membership };
 export async function mirrorCreatedOrganization(
   tx: Executor,
   creatorUserId: string,
-  snapshot: Pick<OrganizationSnapshot, 'organization' | 'membership'>,
+  answers: { organization: OrganizationData; membership: MembershipData },
 ): Promise<void> {
-  const { organization, membership } = snapshot;
-  if (!organization || !membership) throw new Error('mirrorCreatedOrganization needs both WorkOS objects');
+  const { organization, membership } = answers;
   await recordOrganization(tx, creatorUserId, organization.id, {
-    organization,
-    membership,
-    roleSlug: membership.role?.slug,
+    organization: orgFields(organization),
+    membership: membershipState(membership),
+    roleSlug: undefined,
     roleSlugs: [],
   });
 }
@@ -71,34 +57,21 @@ export async function mirrorCreatedOrganization(
 /** An invitation as WorkOS answered a send, revoke or resend (its token is not kept). */
 export async function mirrorInvitation(
   tx: Executor,
-  invitation: WorkOSInvitation,
+  invitation: InvitationData,
 ): Promise<Invitation | undefined> {
-  return upsertInvitation(tx, {
-    workosInvitationId: invitation.id,
-    workosOrgId: invitation.organizationId ?? null,
-    email: invitation.email,
-    state: invitation.state,
-    roleSlug: (invitation as { roleSlug?: string | null }).roleSlug ?? null,
-    inviterWorkosUserId: invitation.inviterUserId ?? null,
-    acceptedWorkosUserId: invitation.acceptedUserId ?? null,
-    expiresAt: invitation.expiresAt,
-    acceptedAt: invitation.acceptedAt ?? null,
-    revokedAt: invitation.revokedAt ?? null,
-    createdAt: invitation.createdAt,
-    updatedAt: invitation.updatedAt,
-  });
+  return upsertInvitation(tx, invitationFields(invitation));
 }
 
 /** A membership whose role WorkOS changed. */
 export async function mirrorRoleChange(
   tx: Executor,
   memberUserId: string,
-  membership: OrganizationMembership,
+  membership: MembershipData,
 ): Promise<void> {
-  await recordOrganization(tx, memberUserId, membership.organizationId, {
+  await recordOrganization(tx, memberUserId, membership.organization_id, {
     organization: undefined,
-    membership,
-    roleSlug: membership.role?.slug,
+    membership: membershipState(membership),
+    roleSlug: undefined,
     roleSlugs: [],
   });
 }
@@ -147,7 +120,7 @@ export function invitationView(row: Invitation, now = new Date()): InvitationVie
  */
 export function makeManagement(deps: {
   db: Database;
-  workos: () => Promise<ManagementWorkOS>;
+  workos: ManagementWorkOS;
   logger?: Logger;
   /**
    * Puts the ids of the notification emails a change wrote (its outbox rows) on the notifications
@@ -171,9 +144,8 @@ export function makeManagement(deps: {
     return result;
   };
   const call = async <T>(what: string, fn: (workos: ManagementWorkOS) => Promise<T>): Promise<T> => {
-    const workos = await deps.workos();
     try {
-      return await fn(workos);
+      return await fn(deps.workos);
     } catch (error) {
       const refusal = workosRefusal(error, what);
       logger?.warn('workos refused a management call', { what, status: refusal.status, code: refusal.code });
@@ -187,18 +159,12 @@ export function makeManagement(deps: {
     body: CreateOrganizationBody,
   ): Promise<OrganizationSummary> {
     const organization = await call('Organization', (w) =>
-      w.organizations.createOrganization({
-        name: body.name,
-        // Pending: a domain is only trusted once verified in WorkOS.
-        ...(body.domains?.length
-          ? { domainData: body.domains.map((domain) => ({ domain, state: 'pending' as never })) }
-          : {}),
-      }),
+      w.createOrganization({ name: body.name, domains: body.domains }),
     );
-    let membership: OrganizationMembership;
+    let membership: MembershipData;
     try {
       membership = await call('Organization', (w) =>
-        w.userManagement.createOrganizationMembership({
+        w.createMembership({
           organizationId: organization.id,
           userId: session.workosUserId,
           roleSlug: CREATOR_ROLE_SLUG,
@@ -206,41 +172,25 @@ export function makeManagement(deps: {
       );
     } catch (error) {
       // Without its admin the organization would be orphaned in WorkOS: take it back.
-      await deps
-        .workos()
-        .then((w) => w.organizations.deleteOrganization(organization.id))
-        .catch((cleanup: unknown) =>
-          logger?.error('orphan organization left in WorkOS', {
-            organizationId: organization.id,
-            error: cleanup,
-          }),
-        );
+      await deps.workos.deleteOrganization(organization.id).catch((cleanup: unknown) =>
+        logger?.error('orphan organization left in WorkOS', {
+          organizationId: organization.id,
+          error: cleanup,
+        }),
+      );
       throw error;
     }
     await db.transaction((tx) =>
       mirrorCreatedOrganization(tx, session.user.id, { organization, membership }),
     );
-    const [row] = await db
-      .select({ organization: organizations, membership: organizationMemberships })
-      .from(organizations)
-      .innerJoin(organizationMemberships, eq(organizationMemberships.organizationId, organizations.id))
-      .where(
-        and(
-          eq(organizations.workosOrgId, organization.id),
-          eq(organizationMemberships.userId, session.user.id),
-        ),
-      );
-    if (!row) throw new Error('created organization missing from the mirror');
+    const [summary] = await organizationSummaries(
+      db,
+      session.user.id,
+      eq(organizations.workosOrgId, organization.id),
+    );
+    if (!summary) throw new Error('created organization missing from the mirror');
     logger?.info('organization created', { organizationId: organization.id });
-    return {
-      id: row.organization.workosOrgId,
-      slug: row.organization.slug,
-      name: row.organization.name,
-      logoUrl: row.organization.logoUrl,
-      domain: row.organization.domain,
-      role: row.membership.role,
-      roleSlug: row.membership.roleSlug,
-    };
+    return summary;
   }
 
   /** GET /organizations/{slug}/invitations: from the mirror, newest first. */
@@ -258,7 +208,7 @@ export function makeManagement(deps: {
   /** POST /organizations/{slug}/invitations */
   async function invite(scope: Scope, session: RequestSession, body: InviteBody): Promise<InvitationView> {
     const invitation = await call('Organization', (w) =>
-      w.userManagement.sendInvitation({
+      w.sendInvitation({
         email: body.email,
         organizationId: scope.organization.workosOrgId,
         inviterUserId: session.workosUserId,
@@ -269,22 +219,22 @@ export function makeManagement(deps: {
   }
 
   /** The invitation, if it belongs to this organization (404 otherwise, as if it did not exist). */
-  async function invitationOf(scope: Scope, invitationId: string): Promise<WorkOSInvitation> {
-    const invitation = await call('Invitation', (w) => w.userManagement.getInvitation(invitationId));
-    if (invitation.organizationId !== scope.organization.workosOrgId) {
+  async function invitationOf(scope: Scope, invitationId: string): Promise<InvitationData> {
+    const invitation = await call('Invitation', (w) => w.getInvitation(invitationId));
+    if (invitation.organization_id !== scope.organization.workosOrgId) {
       throw httpError('NOT_FOUND', 'Invitation not found');
     }
     return invitation;
   }
 
-  async function storedInvitation(invitation: WorkOSInvitation, notify = false): Promise<InvitationView> {
+  async function storedInvitation(invitation: InvitationData, notify = false): Promise<InvitationView> {
     await withOutbox(async (tx, enqueue) => {
       // A new invitation: an in-app note for an invitee who already has an account (the email is WorkOS's).
-      if (notify && invitation.organizationId) {
+      if (notify && invitation.organization_id) {
         const statement = invitationStatement({
           email: invitation.email,
-          workosOrgId: invitation.organizationId,
-          roleSlug: (invitation as { roleSlug?: string | null }).roleSlug ?? null,
+          workosOrgId: invitation.organization_id,
+          roleSlug: invitation.role_slug ?? null,
         });
         enqueue(await writeOutbox(tx, statement));
       }
@@ -301,23 +251,21 @@ export function makeManagement(deps: {
   /** DELETE /organizations/{slug}/invitations/{id} */
   async function revokeInvitation(scope: Scope, invitationId: string): Promise<InvitationView> {
     await invitationOf(scope, invitationId);
-    const revoked = await call('Invitation', (w) => w.userManagement.revokeInvitation(invitationId));
+    const revoked = await call('Invitation', (w) => w.revokeInvitation(invitationId));
     return storedInvitation(revoked);
   }
 
   /** POST /organizations/{slug}/invitations/{id}/resend */
   async function resendInvitation(scope: Scope, invitationId: string): Promise<InvitationView> {
     await invitationOf(scope, invitationId);
-    const resent = await call('Invitation', (w) => w.userManagement.resendInvitation(invitationId));
+    const resent = await call('Invitation', (w) => w.resendInvitation(invitationId));
     return storedInvitation(resent);
   }
 
   /** GET /organizations/{slug}/roles: the roles WorkOS defines for the organization. */
   async function listRoles(scope: Scope): Promise<RoleView[]> {
-    const roles = await call('Organization', (w) =>
-      w.authorization.listOrganizationRoles(scope.organization.workosOrgId),
-    );
-    return roles.data.map((role) => ({
+    const roles = await call('Organization', (w) => w.listOrganizationRoles(scope.organization.workosOrgId));
+    return roles.map((role) => ({
       slug: role.slug,
       name: role.name,
       description: role.description ?? null,
@@ -349,13 +297,7 @@ export function makeManagement(deps: {
         .select({ membership: organizationMemberships, user: users })
         .from(organizationMemberships)
         .innerJoin(users, eq(users.id, organizationMemberships.userId))
-        .where(
-          and(
-            eq(organizationMemberships.organizationId, scope.organization.id),
-            eq(users.workosId, workosUserId),
-            isNull(organizationMemberships.deletedAt),
-          ),
-        );
+        .where(liveMembers(scope.organization.id, eq(users.workosId, workosUserId)));
       if (!target?.membership.workosMembershipId) throw httpError('NOT_FOUND', 'Member not found');
       const [others] = await tx
         .select({ count: sql<number>`count(*)::int` })
@@ -384,25 +326,10 @@ export function makeManagement(deps: {
         throw httpError('LAST_ADMIN', 'The organization needs at least one other admin first');
       }
       const updated = await call('Member', (w) =>
-        w.userManagement.updateOrganizationMembership(target.membership.workosMembershipId as string, {
-          roleSlug: body.roleSlug,
-        }),
+        w.updateMembershipRole(target.membership.workosMembershipId as string, body.roleSlug),
       );
       // The outbox reads the state the mirror write replaces, so it goes first (same transaction).
-      notify(
-        await writeOutbox(
-          tx,
-          membershipChangeStatement({
-            workosUserId,
-            workosOrgId: scope.organization.workosOrgId,
-            workosMembershipId: updated.id,
-            status: updated.status,
-            roleSlug: updated.role?.slug ?? null,
-            updatedAt: updated.updatedAt,
-            deleted: false,
-          }),
-        ),
-      );
+      notify(await writeOutbox(tx, membershipChange(updated, false)));
       await mirrorRoleChange(tx, target.user.id, updated);
       const [row] = await tx
         .select()
@@ -434,9 +361,7 @@ export function makeManagement(deps: {
       if (isAdmin(target.membership) && adminsLeft === 0) {
         throw httpError('LAST_ADMIN', 'The organization needs at least one other admin first');
       }
-      await call('Member', (w) =>
-        w.userManagement.deleteOrganizationMembership(target.membership.workosMembershipId as string),
-      );
+      await call('Member', (w) => w.deleteMembership(target.membership.workosMembershipId as string));
       const m = target.membership;
       notify(
         await writeOutbox(

@@ -1,5 +1,6 @@
 import {
   type Database,
+  type Executor,
   type Membership,
   type Organization,
   organizationMemberships,
@@ -7,7 +8,7 @@ import {
   users,
 } from '@app/db';
 import { httpError } from '@app/http';
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import { encodeMembersCursor, type MembersQuery } from './members-query';
 import type { OrganizationPatch } from './patch';
 
@@ -57,6 +58,49 @@ export function organizationDetail(organization: Organization, membership: Membe
 }
 
 /**
+ * The user's active memberships in live organizations as summaries, by name; `more` narrows them
+ * (GET /organizations lists them all, a created organization answers with its own).
+ */
+export function organizationSummaries(
+  ex: Executor,
+  userId: string,
+  ...more: SQL[]
+): Promise<OrganizationSummary[]> {
+  return ex
+    .select({
+      id: organizations.workosOrgId,
+      slug: organizations.slug,
+      name: organizations.name,
+      logoUrl: organizations.logoUrl,
+      domain: organizations.domain,
+      role: organizationMemberships.role,
+      roleSlug: organizationMemberships.roleSlug,
+    })
+    .from(organizationMemberships)
+    .innerJoin(organizations, eq(organizations.id, organizationMemberships.organizationId))
+    .where(
+      and(
+        eq(organizationMemberships.userId, userId),
+        eq(organizationMemberships.status, 'active'),
+        isNull(organizationMemberships.deletedAt),
+        isNull(organizations.deletedAt),
+        eq(organizations.isActive, true),
+        ...more,
+      ),
+    )
+    .orderBy(asc(organizations.name), asc(organizations.slug));
+}
+
+/** An organization's memberships that are not deleted, of users who are not; `more` narrows them. */
+export const liveMembers = (organizationId: string, ...more: (SQL | undefined)[]) =>
+  and(
+    eq(organizationMemberships.organizationId, organizationId),
+    isNull(organizationMemberships.deletedAt),
+    isNull(users.deletedAt),
+    ...more,
+  );
+
+/**
  * Organization reads and the custom-field update, on the local (synced) tables. Membership and
  * role checks are the callers' (requireOrganization / requireRole); these functions trust them.
  */
@@ -64,30 +108,7 @@ export function makeOrganizations(deps: { db: Database }) {
   const { db } = deps;
 
   /** The user's active memberships in live organizations, by name. */
-  async function listFor(userId: string): Promise<OrganizationSummary[]> {
-    return db
-      .select({
-        id: organizations.workosOrgId,
-        slug: organizations.slug,
-        name: organizations.name,
-        logoUrl: organizations.logoUrl,
-        domain: organizations.domain,
-        role: organizationMemberships.role,
-        roleSlug: organizationMemberships.roleSlug,
-      })
-      .from(organizationMemberships)
-      .innerJoin(organizations, eq(organizations.id, organizationMemberships.organizationId))
-      .where(
-        and(
-          eq(organizationMemberships.userId, userId),
-          eq(organizationMemberships.status, 'active'),
-          isNull(organizationMemberships.deletedAt),
-          isNull(organizations.deletedAt),
-          eq(organizations.isActive, true),
-        ),
-      )
-      .orderBy(asc(organizations.name), asc(organizations.slug));
-  }
+  const listFor = (userId: string) => organizationSummaries(db, userId);
 
   /**
    * Writes the fields present in the patch (null clears one) and returns the organization as the
@@ -131,10 +152,8 @@ export function makeOrganizations(deps: { db: Database }) {
       .from(organizationMemberships)
       .innerJoin(users, eq(users.id, organizationMemberships.userId))
       .where(
-        and(
-          eq(organizationMemberships.organizationId, organizationId),
-          isNull(organizationMemberships.deletedAt),
-          isNull(users.deletedAt),
+        liveMembers(
+          organizationId,
           cursor
             ? sql`(${users.email}, ${organizationMemberships.id}) > (${cursor.email}, ${cursor.id}::uuid)`
             : undefined,

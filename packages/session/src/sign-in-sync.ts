@@ -1,6 +1,8 @@
 import {
   type Database,
   type Executor,
+  type MembershipState,
+  type OrganizationFields,
   organizations,
   type User,
   upsertMembership,
@@ -17,10 +19,13 @@ import type {
 } from '@workos-inc/node';
 import { eq } from 'drizzle-orm';
 
-/** What the login callback learned from WorkOS about the organization the session is scoped to. */
+/**
+ * What the login callback (or a management change) learned from WorkOS about an organization and the
+ * user's membership in it, as the shared upserts take them.
+ */
 export type OrganizationSnapshot = {
-  organization: WorkOSOrganization | undefined;
-  membership: OrganizationMembership | undefined;
+  organization: OrganizationFields | undefined;
+  membership: MembershipState | undefined;
   /** From the access token, used when WorkOS could not be asked. */
   roleSlug: string | undefined;
   roleSlugs: string[];
@@ -58,12 +63,34 @@ export async function fetchOrganizationSnapshot(
       }),
   ]);
   return {
-    organization,
-    membership,
+    organization: organization && organizationFieldsFromSdk(organization),
+    membership: membership && membershipStateFromSdk(membership),
     roleSlug: claims.role,
     roleSlugs: claims.roles ?? (claims.role ? [claims.role] : []),
   };
 }
+
+/** The SDK's organization (camelCase) as upsert fields; each domain keeps its own version. */
+const organizationFieldsFromSdk = (org: WorkOSOrganization): OrganizationFields => ({
+  workosOrgId: org.id,
+  name: org.name,
+  domains: org.domains.map((d) => ({
+    id: d.id,
+    domain: d.domain,
+    state: d.state,
+    ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
+  })),
+  updatedAt: org.updatedAt,
+});
+
+/** The SDK's membership (camelCase) as its WorkOS state, by the rule the sync registry reads events with. */
+const membershipStateFromSdk = (m: OrganizationMembership): MembershipState => ({
+  workosMembershipId: m.id,
+  status: m.status,
+  roleSlug: m.role?.slug ?? m.roles?.[0]?.slug ?? null,
+  roleSlugs: m.roles?.map((r) => r.slug) ?? (m.role ? [m.role.slug] : []),
+  updatedAt: m.updatedAt,
+});
 
 export type SignInRecord = { user: User; active: boolean };
 
@@ -100,18 +127,7 @@ export async function recordOrganization(
 ): Promise<void> {
   let localOrgId: string | undefined;
   if (snapshot.organization) {
-    const org = await upsertOrganization(ex, {
-      workosOrgId: snapshot.organization.id,
-      name: snapshot.organization.name,
-      domains: snapshot.organization.domains.map((d) => ({
-        id: d.id,
-        domain: d.domain,
-        state: d.state,
-        // Each domain's own version, as the worker and the parent fetch store it.
-        ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
-      })),
-      updatedAt: snapshot.organization.updatedAt,
-    });
+    const org = await upsertOrganization(ex, snapshot.organization);
     if (org.outcome === 'tombstoned') return;
     localOrgId = org.row.id;
   } else {
@@ -126,15 +142,7 @@ export async function recordOrganization(
   await upsertMembership(
     ex,
     m
-      ? {
-          workosMembershipId: m.id,
-          userId: localUserId,
-          organizationId: localOrgId,
-          status: m.status,
-          roleSlug: m.role?.slug ?? null,
-          roleSlugs: m.roles?.map((r) => r.slug) ?? (m.role ? [m.role.slug] : []),
-          updatedAt: m.updatedAt,
-        }
+      ? { ...m, userId: localUserId, organizationId: localOrgId }
       : {
           // From the token only: stamped with the epoch so any synced WorkOS state wins over it.
           workosMembershipId: null,

@@ -9,7 +9,7 @@ const { values } = parseArgs({
 });
 const request = parseBackfillRequest({ mode: values.full ? 'full' : 'import', restart: values.restart });
 const { db, workos, logger, close } = await loadSyncRuntime('backfill', {
-  workos: { timeoutMs: 10_000, maxRetries: 2 },
+  workos: { timeoutMs: 10_000, retry: { attempts: 3 } },
   db: { max: 2, applicationName: 'backfill-cli' },
   secrets: false,
 });

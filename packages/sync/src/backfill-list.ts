@@ -1,20 +1,12 @@
-import { type RetryPolicy, withRetry } from '@app/config/retry';
 import * as z from 'zod';
 import type { WorkOSGet } from './parents';
+import { type PageReadOptions, RunError, readPage } from './workos-reads';
 
 /** Machine-readable reasons a backfill run stopped early. */
 export type BackfillErrorCode = 'INVALID_REQUEST' | 'WORKOS_API_FAILED' | 'INVALID_LIST_PAGE';
 
-export class BackfillError extends Error {
-  constructor(
-    readonly code: BackfillErrorCode,
-    message: string,
-    options: { cause?: unknown } = {},
-  ) {
-    // The code leads the message: an operator invoking the function sees it in errorMessage.
-    super(`${code}: ${message}`, { cause: options.cause });
-    this.name = 'BackfillError';
-  }
+export class BackfillError extends RunError<BackfillErrorCode> {
+  override name = 'BackfillError';
 }
 
 const listPage = z.object({
@@ -24,11 +16,8 @@ const listPage = z.object({
 export type Item = z.infer<typeof listPage>['data'][number];
 export type Page = { data: Item[]; after: string | null };
 
-export type ListOptions = {
+export type ListOptions = Omit<PageReadOptions, 'onRetry'> & {
   pageSize: number;
-  retry?: Partial<RetryPolicy>;
-  sleep: (ms: number) => Promise<void>;
-  remainingMs?: () => number;
   onRetry: (info: { path: string; attempt: number; delayMs: number; status: number | undefined }) => void;
 };
 
@@ -36,25 +25,14 @@ export type ListOptions = {
 export async function listPageOf(
   workos: WorkOSGet,
   path: string,
-  query: Record<string, unknown>,
+  query: Record<string, string>,
   options: ListOptions,
 ): Promise<Page> {
-  let body: unknown;
-  try {
-    ({ data: body } = await withRetry(
-      () => workos.get(path, { query: { order: 'asc', limit: options.pageSize, ...query }, maxRetries: 0 }),
-      {
-        ...(options.retry ? { policy: options.retry } : {}),
-        sleep: options.sleep,
-        ...(options.remainingMs ? { remainingMs: options.remainingMs } : {}),
-        onRetry: (info) => options.onRetry({ path, ...info }),
-      },
-    ));
-  } catch (cause) {
-    throw new BackfillError('WORKOS_API_FAILED', `WorkOS ${path} could not be read`, { cause });
-  }
-  const page = listPage.safeParse(body);
-  if (!page.success)
-    throw new BackfillError('INVALID_LIST_PAGE', `WorkOS ${path} answered an unexpected shape`);
-  return { data: page.data.data, after: page.data.list_metadata.after ?? null };
+  const page = await readPage(workos, path, { order: 'asc', limit: options.pageSize, ...query }, listPage, {
+    ...options,
+    onRetry: (info) => options.onRetry({ path, ...info }),
+    failed: (cause) => new BackfillError('WORKOS_API_FAILED', `WorkOS ${path} could not be read`, { cause }),
+    invalid: () => new BackfillError('INVALID_LIST_PAGE', `WorkOS ${path} answered an unexpected shape`),
+  });
+  return { data: page.data, after: page.list_metadata.after ?? null };
 }

@@ -1,14 +1,13 @@
-import { type RetryPolicy, sleep as realSleep, withRetry } from '@app/config/retry';
+import { sleep as realSleep, withRetry } from '@app/config/retry';
 import { type Database, type Executor, syncState } from '@app/db';
 import { emitMetric } from '@app/telemetry';
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { eq, inArray, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import { emptyCounts, importPage, type Phase, type PhaseCounts } from './backfill-import';
 import { BackfillError, type Item, type ListOptions, listPageOf } from './backfill-list';
 import { type SweepCounts, sweepUnseen } from './backfill-sweep';
-import type { ParentSource, WorkOSGet } from './parents';
+import type { WorkOSGet } from './parents';
+import type { PagingRunDeps } from './workos-reads';
 
 export type { PhaseCounts } from './backfill-import';
 export { BackfillError, type BackfillErrorCode } from './backfill-list';
@@ -46,17 +45,10 @@ export function parseBackfillRequest(input: unknown): BackfillRequest {
   );
 }
 
-export type BackfillDeps = {
+export type BackfillDeps = PagingRunDeps & {
   db: Database;
-  /** The WorkOS SDK client: raw `get` for the lists, and the getters a membership's missing parent needs. */
-  workos: WorkOSGet & ParentSource;
-  clock?: () => Date;
-  logger?: Logger;
-  metrics?: Metrics;
-  /** Objects per WorkOS list page (1-100). Default 100. */
-  pageSize?: number;
-  retry?: Partial<RetryPolicy>;
-  sleep?: (ms: number) => Promise<void>;
+  /** The WorkOS REST client: the lists, and the parents a membership misses. */
+  workos: WorkOSGet;
 };
 
 export type BackfillRunOptions = {
@@ -144,7 +136,7 @@ export function makeBackfill(deps: BackfillDeps) {
         deps.logger?.warn('WorkOS list call failed; retrying', { path, attempt, delayMs, status });
       },
     };
-    const list = (path: string, query: Record<string, unknown>) =>
+    const list = (path: string, query: Record<string, string>) =>
       listPageOf(deps.workos, path, query, listOptions);
 
     /**

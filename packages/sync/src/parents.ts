@@ -1,35 +1,16 @@
-import {
-  type OrganizationFields,
-  releasedEmail,
-  type UserFields,
-  userFieldsFromWorkOS,
-  type WorkOSUserRecord,
-} from '@app/db';
-import { NotFoundException } from '@workos-inc/node';
+import { statusOf } from '@app/config/retry';
+import { segment, type WorkOSApi } from '@app/config/workos-api';
+import { type OrganizationFields, releasedEmail, type UserFields } from '@app/db';
+import type * as z from 'zod';
 import { ParentUnavailableError, SyncError } from './errors';
+import { organizationData, userData } from './events';
+import { orgFields, userFields } from './registry';
 
-/** The SDK's raw GET (`workos.get(path, { query })`): WorkOS JSON, snake_case, unconverted (reconcile, backfill). */
-export type WorkOSGet = {
-  get(
-    path: string,
-    options: { query?: Record<string, unknown>; maxRetries?: number },
-  ): Promise<{ data: unknown }>;
-};
+/** The WorkOS REST client's GET (@app/config/workos-api): WorkOS JSON, snake_case (reconcile, backfill, parents). */
+export type WorkOSGet = Pick<WorkOSApi, 'get'>;
 
-/** The two WorkOS API calls the worker makes: fetching a parent a membership needs. */
-export type ParentSource = {
-  userManagement: {
-    getUser(id: string): Promise<WorkOSUserRecord>;
-  };
-  organizations: {
-    getOrganization(id: string): Promise<{
-      id: string;
-      name: string;
-      domains: { id: string; domain: string; state: string; updatedAt?: string }[];
-      updatedAt: string;
-    }>;
-  };
-};
+/** What the worker asks WorkOS: the parents a membership or a domain needs. */
+export type ParentSource = WorkOSGet;
 
 /**
  * `prefetched`: the parents fetched before the transaction opened (the worker). With it, the planner
@@ -86,24 +67,18 @@ export async function settle<T>(fetching: Promise<T>): Promise<T | SyncError> {
  * ParentUnavailableError (retry).
  */
 export async function fetchParentUser(workosId: string, deps: ParentDeps): Promise<FetchedUser> {
-  try {
-    const user = await deps.workos.userManagement.getUser(workosId);
-    return { gone: false, fields: userFieldsFromWorkOS(user) };
-  } catch (error) {
-    if (!(error instanceof NotFoundException)) {
-      throw new ParentUnavailableError(`WorkOS user ${workosId} could not be fetched`, { cause: error });
-    }
-    return {
-      gone: true,
-      fields: {
-        workosId,
-        email: releasedEmail(workosId),
-        firstName: '',
-        lastName: '',
-        updatedAt: deps.clock(),
-      },
-    };
-  }
+  const user = await fetchParent(deps, 'user', workosId, '/user_management/users/', userData);
+  if (user) return { gone: false, fields: userFields(user) };
+  return {
+    gone: true,
+    fields: {
+      workosId,
+      email: releasedEmail(workosId),
+      firstName: '',
+      lastName: '',
+      updatedAt: deps.clock(),
+    },
+  };
 }
 
 /** fetchParentUser for an organization (a membership's or a domain's). */
@@ -111,29 +86,33 @@ export async function fetchParentOrganization(
   workosOrgId: string,
   deps: ParentDeps,
 ): Promise<FetchedOrganization> {
+  const org = await fetchParent(deps, 'organization', workosOrgId, '/organizations/', organizationData);
+  if (org) return { gone: false, fields: orgFields(org) };
+  // No name: WorkOS has none to give (the slug comes from the id, see organizationValues).
+  return { gone: true, fields: { workosOrgId, name: '', domains: [], updatedAt: deps.clock() } };
+}
+
+/**
+ * GET one parent and check it against its event schema (an object read from the API is a state of
+ * the same kind). undefined when WorkOS answered 404; any other failure, or an answer of another
+ * shape, is ParentUnavailableError (a retry).
+ */
+async function fetchParent<T>(
+  deps: ParentDeps,
+  what: string,
+  id: string,
+  collection: string,
+  schema: z.ZodType<T>,
+): Promise<T | undefined> {
+  let body: unknown;
   try {
-    const org = await deps.workos.organizations.getOrganization(workosOrgId);
-    return {
-      gone: false,
-      fields: {
-        workosOrgId: org.id,
-        name: org.name,
-        domains: org.domains.map((d) => ({
-          id: d.id,
-          domain: d.domain,
-          state: d.state,
-          ...(d.updatedAt ? { updatedAt: d.updatedAt } : {}),
-        })),
-        updatedAt: org.updatedAt,
-      },
-    };
+    body = await deps.workos.get(`${collection}${segment(id)}`);
   } catch (error) {
-    if (!(error instanceof NotFoundException)) {
-      throw new ParentUnavailableError(`WorkOS organization ${workosOrgId} could not be fetched`, {
-        cause: error,
-      });
-    }
-    // No name: WorkOS has none to give (the slug comes from the id, see organizationValues).
-    return { gone: true, fields: { workosOrgId, name: '', domains: [], updatedAt: deps.clock() } };
+    if (statusOf(error) === 404) return undefined;
+    throw new ParentUnavailableError(`WorkOS ${what} ${id} could not be fetched`, { cause: error });
   }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success)
+    throw new ParentUnavailableError(`WorkOS answered ${what} ${id} in an unexpected shape`);
+  return parsed.data;
 }

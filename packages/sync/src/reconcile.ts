@@ -8,6 +8,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import * as z from 'zod';
 import type { WorkOSGet } from './parents';
 import { SYNCED_EVENT_TYPES } from './registry';
+import { type PagingRunDeps, RunError, readPage } from './workos-reads';
 
 /** sync_state key of the Events API cursor: the id of the last event safely on the queue. */
 export const EVENTS_CURSOR_KEY = 'events_api';
@@ -22,33 +23,18 @@ export type ReconcileErrorCode =
   | 'ENQUEUE_FAILED'
   | 'CURSOR_CONFLICT';
 
-export class ReconcileError extends Error {
-  constructor(
-    readonly code: ReconcileErrorCode,
-    message: string,
-    options: { cause?: unknown } = {},
-  ) {
-    // The code leads the message: an operator invoking the function sees it in errorMessage.
-    super(`${code}: ${message}`, { cause: options.cause });
-    this.name = 'ReconcileError';
-  }
+export class ReconcileError extends RunError<ReconcileErrorCode> {
+  override name = 'ReconcileError';
 }
 
-export type ReconcilerDeps = {
+export type ReconcilerDeps = PagingRunDeps & {
   db: Database;
-  /** The WorkOS SDK client (its raw `get`). */
+  /** The WorkOS REST client (its `get`). */
   workos: WorkOSGet;
   sqs: Sqs;
   queueUrl: string;
-  clock?: () => Date;
-  logger?: Logger;
-  metrics?: Metrics;
   /** First run (no cursor yet): how far back to read. Default 72 h. */
   lookbackHours?: number;
-  /** Events per Events API page (1-100). Default 100. */
-  pageSize?: number;
-  retry?: Partial<RetryPolicy>;
-  sleep?: (ms: number) => Promise<void>;
 };
 
 export type ReconcileRunOptions = {
@@ -136,39 +122,32 @@ export function makeReconciler(deps: ReconcilerDeps) {
   }
 
   async function fetchPage(after: string | null, rangeStart: string | undefined, run: RunState) {
-    let body: unknown;
-    try {
-      ({ data: body } = await withRetry(
-        () =>
-          deps.workos.get('/events', {
-            query: {
-              events: RECONCILED_EVENT_TYPES.join(','),
-              order: 'asc',
-              limit: pageSize,
-              ...(after ? { after } : {}),
-              ...(rangeStart ? { range_start: rangeStart } : {}),
-            },
-            // This module owns the retries, so their number and backoff are bounded in one place.
-            maxRetries: 0,
-          }),
-        {
-          ...(deps.retry ? { policy: deps.retry } : {}),
-          sleep: wait,
-          ...(run.remainingMs ? { remainingMs: run.remainingMs } : {}),
-          onRetry: ({ attempt, delayMs, status }) => {
-            run.retries++;
-            deps.logger?.warn('Events API call failed; retrying', { attempt, delayMs, status });
-          },
+    const page = await readPage(
+      deps.workos,
+      '/events',
+      {
+        events: RECONCILED_EVENT_TYPES.join(','),
+        order: 'asc',
+        limit: pageSize,
+        ...(after ? { after } : {}),
+        ...(rangeStart ? { range_start: rangeStart } : {}),
+      },
+      eventsPage,
+      {
+        ...(deps.retry ? { retry: deps.retry } : {}),
+        sleep: wait,
+        remainingMs: run.remainingMs,
+        onRetry: ({ attempt, delayMs, status }) => {
+          run.retries++;
+          deps.logger?.warn('Events API call failed; retrying', { attempt, delayMs, status });
         },
-      ));
-    } catch (cause) {
-      throw new ReconcileError('EVENTS_API_FAILED', 'the WorkOS Events API could not be read', { cause });
-    }
-    const page = eventsPage.safeParse(body);
-    if (!page.success) {
-      throw new ReconcileError('INVALID_EVENTS_PAGE', 'the Events API answered an unexpected shape');
-    }
-    return page.data.data;
+        failed: (cause) =>
+          new ReconcileError('EVENTS_API_FAILED', 'the WorkOS Events API could not be read', { cause }),
+        invalid: () =>
+          new ReconcileError('INVALID_EVENTS_PAGE', 'the Events API answered an unexpected shape'),
+      },
+    );
+    return page.data;
   }
 
   /**

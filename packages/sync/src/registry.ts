@@ -89,6 +89,20 @@ export const membershipState = (d: MembershipData, eventId: string | null = null
   eventId,
 });
 
+/** The notifications of a membership's new WorkOS state (a role change, a removal): the outbox statement. */
+export const membershipChange = (d: MembershipData, deleted: boolean) => {
+  const state = membershipState(d);
+  return membershipChangeStatement({
+    workosUserId: d.user_id,
+    workosOrgId: d.organization_id,
+    workosMembershipId: d.id,
+    status: d.status,
+    roleSlug: state.roleSlug,
+    updatedAt: d.updated_at,
+    deleted,
+  });
+};
+
 const user: Kind<UserData> = {
   schema: userData,
   parents: () => ({}),
@@ -110,16 +124,7 @@ const membership: Kind<MembershipData> = {
   schema: membershipData,
   parents: (d) => ({ user: d.user_id, organization: d.organization_id }),
   statements: (d, o) => membershipStatements(membershipState(d, o.eventId), o.deleted),
-  outbox: (d, o) =>
-    membershipChangeStatement({
-      workosUserId: d.user_id,
-      workosOrgId: d.organization_id,
-      workosMembershipId: d.id,
-      status: d.status,
-      roleSlug: d.role?.slug ?? d.roles?.[0]?.slug ?? null,
-      updatedAt: d.updated_at,
-      deleted: o.deleted,
-    }),
+  outbox: (d, o) => membershipChange(d, o.deleted),
 };
 
 const domain: Kind<OrganizationDomainData> = {

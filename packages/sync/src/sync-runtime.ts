@@ -1,6 +1,6 @@
 import { makeInvocationBudget } from '@app/config/budget';
 import { loadRuntime } from '@app/config/runtime';
-import { createWorkOS } from '@app/config/workos';
+import { makeWorkOSApi, type WorkOSApiOptions } from '@app/config/workos-api';
 import { createDb, iamAuthFromEnv } from '@app/db';
 import { emitMetric, type Metrics } from '@app/telemetry';
 import type * as z from 'zod';
@@ -9,8 +9,8 @@ import { syncEnv } from './env';
 export type SyncRuntimeOptions<S> = {
   /** Variables this function reads besides DATABASE_URL, WORKOS_* and LOG_LEVEL. */
   env?: S;
-  /** WorkOS client timeout and retries (createWorkOS defaults otherwise). */
-  workos?: { timeoutMs?: number; maxRetries?: number };
+  /** WorkOS client timeout and retries (makeWorkOSApi's defaults otherwise). */
+  workos?: Pick<WorkOSApiOptions, 'timeoutMs' | 'retry'>;
   /** One connection per Lambda container unless told otherwise; named after the service. */
   db?: { max?: number; applicationName?: string };
   /** false when run from a shell: the environment is used as is (see loadRuntime). */
@@ -39,7 +39,11 @@ export async function loadSyncRuntime<S extends Record<string, z.ZodType> = Reco
   });
   // Parent fetches and Events API reads end before the function does (restarted per invocation).
   const budget = makeInvocationBudget();
-  const workos = createWorkOS(settings, { ...options.workos, fetchFn: budget.fetch });
+  const workos = makeWorkOSApi(settings, {
+    ...options.workos,
+    fetch: budget.fetch,
+    remainingMs: budget.remainingMs,
+  });
   return { config, logger, metrics, notConfigured, db, close, workos, budget };
 }
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodyOf, type Harness, startHarness } from '../../support/auth';
 import { httpEvent, lambdaContext } from '../../support/events';
 import { at, body, orgEvent, userEvent } from '../../support/sync-events';
-import { emulatorWorkOS } from '../../support/workos';
+import { emulatorWorkOSApi } from '../../support/workos';
 
 // Chaos: PostgreSQL terminates every backend of the worker and of GET /me, again and again, while
 // two worker instances drain the queue and /me serves. The process must survive, nothing may be
@@ -65,7 +65,7 @@ describe('chaos: terminated database backends', () => {
         sqs: queue.sqs,
         queueUrl: queue.queueUrl,
         waitSeconds: 0,
-        handler: makeSyncWorker({ db, workos: emulatorWorkOS(h.emulator) }).handler,
+        handler: makeSyncWorker({ db, workos: emulatorWorkOSApi(h.emulator) }).handler,
         onError: (error) => pollerErrors.push(error),
       }),
     );

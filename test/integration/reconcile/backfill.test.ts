@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { WorkOSCallOptions } from '@app/config/workos-api';
 import { organizationMemberships, organizations, processedEvents, users } from '@app/db';
 import {
   BACKFILL_KEYS,
@@ -266,7 +267,7 @@ describe('backfill: WorkOS errors', { timeout: 90_000 }, () => {
   it('keeps the cursor on the last applied page when retries run out, then resumes', async () => {
     let userPages = 0;
     const workos = Object.assign(Object.create(s.workos) as typeof s.workos, {
-      get: (path: string, options: { query?: Record<string, unknown>; maxRetries?: number }) => {
+      get: (path: string, options?: WorkOSCallOptions) => {
         if (path === '/user_management/users' && ++userPages === 2) {
           s.emulator.faults.failNext('GET /user_management/users', 100, 500);
         }

@@ -1,4 +1,5 @@
 import { createSqs, type Sqs } from '@app/config/sqs';
+import type { WorkOSCallOptions } from '@app/config/workos-api';
 import { processedEvents, syncState } from '@app/db';
 import { EVENTS_CURSOR_KEY, makeReconciler, type ReconcileError } from '@app/sync/reconcile';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -199,7 +200,7 @@ describe('reconcile: failures', () => {
     // Page one (5 events) reads fine; every later Events API call fails.
     let calls = 0;
     const workos = {
-      get: async (path: string, options: { query?: Record<string, unknown>; maxRetries?: number }) => {
+      get: async (path: string, options?: WorkOSCallOptions) => {
         calls++;
         if (calls === 2) s.emulator.faults.failNext('GET /events', 100, 500);
         return s.workos.get(path, options);

@@ -1,5 +1,6 @@
 import { createSqs } from '@app/config/sqs';
 import type { HttpResult } from '@app/http';
+import { managementWorkOS } from '@app/organizations';
 import { signWebhook } from '@app/workos-emulator';
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
@@ -13,6 +14,7 @@ import { type HttpFunction, routeKey, routes } from '../../../infra/routes';
 import { APP_ORIGIN, REDIRECT_URI } from '../../support/auth';
 import { type HttpEventInput, httpEvent, lambdaContext } from '../../support/events';
 import { type OrgHarness, startOrgHarness, TENANT_BASE } from '../../support/organizations';
+import { emulatorWorkOSApi } from '../../support/workos';
 
 /**
  * Hostile requests across every route of infra/routes.ts (bounded, fixed seed): no 5xx, no
@@ -37,7 +39,7 @@ beforeAll(async () => {
     hsts: true,
     tenantBaseDomain: TENANT_BASE,
     allowedRedirectOrigins: [APP_ORIGIN],
-    workos: async () => h.main.workos,
+    workos: managementWorkOS(emulatorWorkOSApi(h.emulator)),
   };
   // No queue behind the webhook: a request that got as far as enqueueing would answer 503.
   handlers = {

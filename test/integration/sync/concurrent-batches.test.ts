@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { sqsEvent } from '../../support/events';
 import { at, body, membershipEvent, orgEvent, userEvent } from '../../support/sync-events';
-import { emulatorWorkOS } from '../../support/workos';
+import { emulatorWorkOSApi } from '../../support/workos';
 
 /**
  * Concurrent worker batches over the same users, organizations and memberships, each batch in its
@@ -44,7 +44,7 @@ describe('concurrent batches over overlapping objects', () => {
       debug: () => {},
     } as unknown as Logger;
     const workers = Array.from({ length: WORKERS }, () =>
-      makeSyncWorker({ db: t.db, workos: emulatorWorkOS(emulator), logger }),
+      makeSyncWorker({ db: t.db, workos: emulatorWorkOSApi(emulator), logger }),
     );
 
     let n = 0;

@@ -1,7 +1,6 @@
 import { organizations, users } from '@app/db';
 import type { SyncWorker } from '@app/sync';
 import type { Emulator } from '@app/workos-emulator';
-import type { WorkOS } from '@workos-inc/node';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchOrganizationSnapshot, recordSignIn } from '../../../packages/session/src/sign-in-sync';
@@ -13,10 +12,10 @@ import { at, domainEvent, orgEvent } from '../../support/sync-events';
 let t: TestDatabase;
 let emulator: Emulator;
 let worker: SyncWorker;
-let workos: SyncWorkerBed['workos'];
+let sdk: SyncWorkerBed['sdk'];
 let stop: SyncWorkerBed['stop'];
 beforeAll(async () => {
-  ({ t, emulator, worker, workos, stop } = await startSyncWorker());
+  ({ t, emulator, worker, sdk, stop } = await startSyncWorker());
 });
 afterAll(() => stop());
 
@@ -60,7 +59,6 @@ describe('organization domains: the same order guard and tombstones as every syn
     const user = emulator.store.createUser({ email: 'signin@domains.test', firstName: 'Sign' });
     const org = emulator.store.createOrganization({ name: 'Signed Domains', domains: ['signed.test'] });
     emulator.store.createMembership({ userId: user.id, organizationId: org.id });
-    const sdk = workos as unknown as WorkOS;
     const snapshot = await fetchOrganizationSnapshot(sdk, user.id, org.id, {});
     await recordSignIn(t.db, {
       user: await sdk.userManagement.getUser(user.id),

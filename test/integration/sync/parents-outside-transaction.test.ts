@@ -6,7 +6,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { sqsEvent } from '../../support/events';
-import { emulatorWorkOS } from '../../support/workos';
+import { emulatorWorkOSApi } from '../../support/workos';
 
 /**
  * The worker fetches a missing parent from WorkOS before it opens the batch's transaction: while
@@ -43,21 +43,13 @@ function lastEvent(type: string, objectId: string) {
 
 describe('parents fetched for a batch', () => {
   it('are fetched while no transaction is open, and still upserted and applied', async () => {
-    const real = emulatorWorkOS(emulator);
+    const real = emulatorWorkOSApi(emulator);
     const seen: number[] = [];
     // Every WorkOS call first looks at the database: how many connections wait in a transaction.
     const workos: ParentSource = {
-      userManagement: {
-        getUser: async (id) => {
-          seen.push(await idleInTransaction());
-          return real.userManagement.getUser(id);
-        },
-      },
-      organizations: {
-        getOrganization: async (id) => {
-          seen.push(await idleInTransaction());
-          return real.organizations.getOrganization(id);
-        },
+      get: async (path, options) => {
+        seen.push(await idleInTransaction());
+        return real.get(path, options);
       },
     };
     const worker = makeSyncWorker({ db: t.db, workos });
@@ -86,7 +78,7 @@ describe('parents fetched for a batch', () => {
   });
 
   it('a parent WorkOS fails to give fails only the events needing it, with nothing left behind', async () => {
-    const worker = makeSyncWorker({ db: t.db, workos: emulatorWorkOS(emulator) });
+    const worker = makeSyncWorker({ db: t.db, workos: emulatorWorkOSApi(emulator) });
     const user = emulator.store.createUser({ email: 'down@parents.test' });
     const org = emulator.store.createOrganization({ name: 'Down Org' });
     const m = emulator.store.createMembership({ userId: user.id, organizationId: org.id });

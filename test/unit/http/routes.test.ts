@@ -32,8 +32,7 @@ const apps: Record<HttpFunction, () => { routes: readonly string[] }> = {
     }),
   me: () => makeMeHandler({ db, sessions, hsts: true }),
   notifications: () => makeNotificationsHandler({ db, sessions, hsts: true }),
-  organizations: () =>
-    makeOrganizationsHandler({ db, sessions, hsts: true, workos: async () => ({}) as never }),
+  organizations: () => makeOrganizationsHandler({ db, sessions, hsts: true, workos: {} as never }),
   webhook: () => makeWebhookApp({ sqs: {} as never, queueUrl: 'q', secret: 's' }),
 };
 
