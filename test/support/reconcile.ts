@@ -34,7 +34,7 @@ export async function startSyncStack(
     startSyncWorker({ emulator: { webhookRetry: { attempts: 3, baseDelayMs: 50, timeoutMs: 5000 } } }),
     startLocalQueue({ visibilityTimeoutSeconds: 2 }),
   ]);
-  const { t, emulator, workos, sdk, worker } = bed;
+  const { t, emulator, workos, worker } = bed;
   /** What the worker did with every record it received. */
   const reports: RecordReport[] = [];
   const workerErrors: unknown[] = [];

@@ -1,9 +1,7 @@
-import { type RetryPolicy, sleep as realSleep, withRetry } from '@app/config/retry';
+import { sleep as realSleep, withRetry } from '@app/config/retry';
 import type { SendMessageBatchEntry, SendMessageBatchOutput, Sqs } from '@app/config/sqs';
 import { type Database, syncState } from '@app/db';
 import { emitMetric, type MetricName } from '@app/telemetry';
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { and, eq, isNull } from 'drizzle-orm';
 import * as z from 'zod';
 import type { WorkOSGet } from './parents';
