@@ -6,7 +6,7 @@ import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Sha256 } from '../../../packages/db/src/iam-token';
+import { Sha256 } from '../../support/sha256';
 
 let fauxqs: Awaited<ReturnType<typeof startFauxqs>>;
 let endpoint: string;
