@@ -66,25 +66,25 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
-/**
- * The whole stack on one machine: PostgreSQL (DATABASE_URL or the embedded engine), migrations,
- * SQS (QUEUE_URL or fauxqs), WorkOS (the emulator unless WORKOS_API_KEY is set), every route of
- * infra/routes.ts served as HTTP API v2 events to the real handlers, the sync worker on the queue,
- * and reconcile on a timer.
- */
 /** How long each part of the stack may take to stop before the next one goes. */
 const STOP_STEP_MS = 5_000;
 
-export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const given = options.env ?? process.env;
-  const log = options.log ?? (() => {});
-  const dataDir = path.resolve(options.dataDir ?? path.join(root, '.local'));
-  await mkdir(dataDir, { recursive: true });
-  const stops: (() => Promise<void>)[] = [];
-  // Each part gets a bounded time to stop, so one that hangs (a server waiting on a connection, a
-  // child whose exit was already reaped) cannot keep Ctrl-C from ending the stack; the rest still
-  // stop in order, the database last.
-  const stop = async () => {
+/** What every step below shares: the given environment, the log, and the stops of what it started. */
+type Parts = {
+  given: Record<string, string | undefined>;
+  log: (line: string) => void;
+  stops: (() => Promise<void>)[];
+};
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Stops every part, last started first (the database last). Each gets a bounded time, so one that
+ * hangs (a server waiting on a connection, a child whose exit was already reaped) cannot keep Ctrl-C
+ * from ending the stack.
+ */
+function stopInOrder({ stops, log }: Parts) {
+  return async () => {
     for (const fn of stops.reverse()) {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => {
@@ -95,179 +95,218 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (outcome === 'late') log(`(while stopping) a part did not stop within ${STOP_STEP_MS} ms; going on`);
     }
   };
+}
 
-  // 0. Bundles mode: build while the services below start; handlers load once both are done.
-  const building = functionLoader({ bundles: options.bundles ?? false, functions: stackFunctions, log });
+/**
+ * The API server, listening at once so its URL is known; each route's handler loads on first use,
+ * after `ready` is called with the loaded functions (the environment is complete by then).
+ */
+async function startApi(parts: Parts, port: number) {
+  let markReady: (functions: FunctionLoader) => void = () => {};
+  const loader = new Promise<FunctionLoader>((resolve) => {
+    markReady = resolve;
+  });
+  const loaded = new Map<HttpFunction, Promise<HttpLambda>>();
+  const loadHandler = (fn: HttpFunction) => {
+    let handler = loaded.get(fn);
+    if (!handler) {
+      handler = loader.then((functions) => functions.load<HttpLambda>(fn));
+      loaded.set(fn, handler);
+    }
+    return handler;
+  };
+  const server = createLocalApi({
+    routes,
+    handler: loadHandler,
+    staticDir: path.join(root, 'packages/local/public'),
+    onError: (error) => parts.log(`request failed: ${message(error)}`),
+  });
+  const bound = await listen(server, port);
+  parts.stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  server.on('connection', (socket) => parts.stops.push(async () => void socket.destroy()));
+  return { url: `http://localhost:${bound}`, ready: markReady };
+}
+
+/** PostgreSQL (DATABASE_URL, or the embedded engine under dataDir), migrated. */
+async function startDatabase({ given, log, stops }: Parts, dataDir: string): Promise<string> {
+  let databaseUrl = given.DATABASE_URL;
+  if (!databaseUrl) {
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres') });
+    stops.push(pg.stop);
+    databaseUrl = pg.url;
+    log(`database   embedded PostgreSQL (data in ${path.relative(root, dataDir) || '.'}/postgres)`);
+  } else {
+    log('database   DATABASE_URL');
+  }
+  await runMigrations(databaseUrl);
+  return databaseUrl;
+}
+
+/** The queues: sync events, and notification ids (the outbox's after-commit step). */
+async function startQueues({ given, log, stops }: Parts) {
+  let queueUrl = given.QUEUE_URL;
+  let notificationsQueueUrl = given.NOTIFICATIONS_QUEUE_URL;
+  let sqsEndpoint = given.SQS_ENDPOINT;
+  if (!queueUrl) {
+    const queue = await startLocalQueue({ visibilityTimeoutSeconds: 10 });
+    stops.push(queue.stop);
+    queueUrl = queue.queueUrl;
+    sqsEndpoint = queue.endpoint;
+    notificationsQueueUrl ??= queue.addQueue('notifications', { visibilityTimeoutSeconds: 5 }).queueUrl;
+    log(`queue      local SQS at ${queue.endpoint}`);
+  } else {
+    log('queue      QUEUE_URL');
+  }
+  return { queueUrl, notificationsQueueUrl, sqsEndpoint };
+}
+
+/** Email: a local SES v2 that keeps every message (unless SES_ENDPOINT points elsewhere). */
+async function startMail({ given, log, stops }: Parts) {
+  if (given.SES_ENDPOINT) {
+    log('mail       SES_ENDPOINT');
+    return { sesEndpoint: given.SES_ENDPOINT, ses: undefined };
+  }
+  const ses = await startLocalSes({ port: Number(given.SES_PORT ?? 0) });
+  stops.push(ses.stop);
+  log(`mail       local SES at ${ses.endpoint}: read sent mail at ${ses.viewerUrl}`);
+  return { sesEndpoint: ses.endpoint, ses };
+}
+
+const WORKOS_VARIABLES = [
+  'WORKOS_API_KEY',
+  'WORKOS_CLIENT_ID',
+  'WORKOS_WEBHOOK_SECRET',
+  'WORKOS_API_HOSTNAME',
+  'WORKOS_API_PORT',
+  'WORKOS_API_HTTPS',
+] as const;
+
+/** WorkOS: the real one when WORKOS_API_KEY is set, else the emulator with demo data posting to `url`. */
+async function startWorkOS({ given, log, stops }: Parts, url: string, emulatorPort: number) {
+  if (given.WORKOS_API_KEY) {
+    log('workos     real WorkOS (WORKOS_API_KEY is set)');
+    const workosEnv = Object.fromEntries(
+      WORKOS_VARIABLES.flatMap((key) => (given[key] ? [[key, given[key] as string]] : [])),
+    );
+    return { emulator: undefined, workosEnv };
+  }
+  const emulator = await startEmulator({
+    port: emulatorPort,
+    seed: demoSeed,
+    webhooks: [{ endpointUrl: `${url}/webhooks/workos`, secret: LOCAL_WEBHOOK_SECRET }],
+    webhookRetry: { attempts: 5, baseDelayMs: 500, timeoutMs: 10_000 },
+  });
+  stops.push(emulator.stop);
+  log(`workos     emulator at ${emulator.url} (control page ${emulator.url}/_emulator)`);
+  const workosEnv: Record<string, string> = {
+    WORKOS_API_KEY: emulator.apiKey,
+    WORKOS_CLIENT_ID: emulator.clientId,
+    WORKOS_WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET,
+    WORKOS_API_HOSTNAME: emulator.hostname,
+    WORKOS_API_PORT: String(emulator.port),
+    WORKOS_API_HTTPS: 'false',
+  };
+  return { emulator, workosEnv };
+}
+
+/** Calls `run` every `ms` until the stack stops; a failure is logged under `name`. */
+function every({ log, stops }: Parts, name: string, ms: number, run: () => Promise<unknown>) {
+  const timer = setInterval(() => {
+    run().catch((error: unknown) => log(`${name}: ${message(error)}`));
+  }, ms);
+  stops.push(async () => clearInterval(timer));
+}
+
+type ScheduledLambda = (e: ScheduledEvent, c: Context) => Promise<unknown>;
+
+/**
+ * What the event sources and schedules do in AWS: the sync worker on the queue, the notifier on the
+ * notifications queue with the outbox sweep every minute, and reconcile every `reconcileEveryMs`.
+ */
+async function startWorkers(
+  parts: Parts,
+  load: FunctionLoader['load'],
+  queues: Awaited<ReturnType<typeof startQueues>>,
+  reconcileEveryMs: number,
+) {
+  const { log, stops } = parts;
+  const sqs = localSqsClient(queues.sqsEndpoint);
+  const poll = (name: string, queueUrl: string, handler: SqsLambda) =>
+    stops.push(
+      startQueuePoller({ sqs, queueUrl, handler, onError: (e) => log(`${name}: ${message(e)}`) }).stop,
+    );
+  poll('sync worker', queues.queueUrl, await load<SqsLambda>('sync-worker'));
+  if (queues.notificationsQueueUrl) {
+    const notifier = await load<SqsLambda & ScheduledLambda>('notifier');
+    poll('notifier', queues.notificationsQueueUrl, notifier);
+    every(parts, 'outbox sweep', 60_000, () =>
+      notifier({} as ScheduledEvent, lambdaContext('notifier', 30_000)),
+    );
+  }
+  if (reconcileEveryMs > 0 && existsSync(path.join(root, 'functions/reconcile/handler.ts'))) {
+    const reconcile = await load<ScheduledLambda>('reconcile');
+    every(parts, 'reconcile', reconcileEveryMs, () =>
+      reconcile({} as ScheduledEvent, lambdaContext('reconcile', 60_000)),
+    );
+  }
+}
+
+/**
+ * The whole stack on one machine: PostgreSQL (DATABASE_URL or the embedded engine), migrations,
+ * SQS (QUEUE_URL or fauxqs), SES, WorkOS (the emulator unless WORKOS_API_KEY is set), every route of
+ * infra/routes.ts served as HTTP API v2 events to the real handlers, the sync worker and notifier on
+ * their queues, and reconcile on a timer.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const given = options.env ?? process.env;
+  const parts: Parts = { given, log: options.log ?? (() => {}), stops: [] };
+  const stop = stopInOrder(parts);
+  const dataDir = path.resolve(options.dataDir ?? path.join(root, '.local'));
+  await mkdir(dataDir, { recursive: true });
+
+  // Bundles mode: build while the services below start; handlers load once both are done.
+  const building = functionLoader({
+    bundles: options.bundles ?? false,
+    functions: stackFunctions,
+    log: parts.log,
+  });
   // Handled where it is awaited below; this only keeps an early build failure from counting as unhandled.
   building.catch(() => {});
-  let functions: FunctionLoader | undefined;
   try {
-    // 1. The API server first, so its port is known; handlers load once the environment is ready.
-    let markReady: () => void = () => {};
-    const ready = new Promise<void>((resolve) => {
-      markReady = resolve;
-    });
-    const loaded = new Map<HttpFunction, Promise<HttpLambda>>();
-    const loadHandler = (fn: HttpFunction) => {
-      let handler = loaded.get(fn);
-      if (!handler) {
-        handler = ready.then(() => (functions as FunctionLoader).load<HttpLambda>(fn));
-        loaded.set(fn, handler);
-      }
-      return handler;
-    };
-    const server = createLocalApi({
-      routes,
-      handler: loadHandler,
-      staticDir: path.join(root, 'packages/local/public'),
-      onError: (error) => log(`request failed: ${error instanceof Error ? error.message : String(error)}`),
-    });
-    const port = await listen(server, options.port ?? Number(given.PORT ?? 3000));
-    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    server.on('connection', (socket) => stops.push(async () => void socket.destroy()));
-    const url = `http://localhost:${port}`;
+    const api = await startApi(parts, options.port ?? Number(given.PORT ?? 3000));
+    const databaseUrl = await startDatabase(parts, dataDir);
+    const queues = await startQueues(parts);
+    const { sesEndpoint, ses } = await startMail(parts);
+    const { emulator, workosEnv } = await startWorkOS(
+      parts,
+      api.url,
+      options.emulatorPort ?? Number(given.WORKOS_EMULATOR_PORT ?? 4100),
+    );
 
-    // 2. PostgreSQL and migrations.
-    let databaseUrl = given.DATABASE_URL;
-    if (!databaseUrl) {
-      const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres') });
-      stops.push(pg.stop);
-      databaseUrl = pg.url;
-      log(`database   embedded PostgreSQL (data in ${path.relative(root, dataDir) || '.'}/postgres)`);
-    } else {
-      log('database   DATABASE_URL');
-    }
-    await runMigrations(databaseUrl);
-
-    // 3. The queues: sync events, and notification ids (the outbox's after-commit step).
-    let queueUrl = given.QUEUE_URL;
-    let notificationsQueueUrl = given.NOTIFICATIONS_QUEUE_URL;
-    let sqsEndpoint = given.SQS_ENDPOINT;
-    if (!queueUrl) {
-      const queue = await startLocalQueue({ visibilityTimeoutSeconds: 10 });
-      stops.push(queue.stop);
-      queueUrl = queue.queueUrl;
-      sqsEndpoint = queue.endpoint;
-      notificationsQueueUrl ??= queue.addQueue('notifications', { visibilityTimeoutSeconds: 5 }).queueUrl;
-      log(`queue      local SQS at ${queue.endpoint}`);
-    } else {
-      log('queue      QUEUE_URL');
-    }
-
-    // 3b. Email: a local SES v2 that keeps every message (unless SES_ENDPOINT points elsewhere).
-    let sesEndpoint = given.SES_ENDPOINT;
-    let ses: LocalSes | undefined;
-    if (!sesEndpoint) {
-      ses = await startLocalSes({ port: Number(given.SES_PORT ?? 0) });
-      stops.push(ses.stop);
-      sesEndpoint = ses.endpoint;
-      log(`mail       local SES at ${ses.endpoint}: read sent mail at ${ses.viewerUrl}`);
-    } else {
-      log('mail       SES_ENDPOINT');
-    }
-
-    // 4. WorkOS: the real one when WORKOS_API_KEY is set, else the emulator with demo data.
-    let emulator: Emulator | undefined;
-    const workosEnv: Record<string, string> = {};
-    if (given.WORKOS_API_KEY) {
-      for (const key of [
-        'WORKOS_API_KEY',
-        'WORKOS_CLIENT_ID',
-        'WORKOS_WEBHOOK_SECRET',
-        'WORKOS_API_HOSTNAME',
-        'WORKOS_API_PORT',
-        'WORKOS_API_HTTPS',
-      ]) {
-        const value = given[key];
-        if (value) workosEnv[key] = value;
-      }
-      log('workos     real WorkOS (WORKOS_API_KEY is set)');
-    } else {
-      emulator = await startEmulator({
-        port: options.emulatorPort ?? Number(given.WORKOS_EMULATOR_PORT ?? 4100),
-        seed: demoSeed,
-        webhooks: [{ endpointUrl: `${url}/webhooks/workos`, secret: LOCAL_WEBHOOK_SECRET }],
-        webhookRetry: { attempts: 5, baseDelayMs: 500, timeoutMs: 10_000 },
-      });
-      stops.push(emulator.stop);
-      Object.assign(workosEnv, {
-        WORKOS_API_KEY: emulator.apiKey,
-        WORKOS_CLIENT_ID: emulator.clientId,
-        WORKOS_WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET,
-        WORKOS_API_HOSTNAME: emulator.hostname,
-        WORKOS_API_PORT: String(emulator.port),
-        WORKOS_API_HTTPS: 'false',
-      });
-      log(`workos     emulator at ${emulator.url} (control page ${emulator.url}/_emulator)`);
-    }
-
-    // 5. The environment every handler validates at its cold start.
+    // The environment every handler validates at its cold start.
     const env: Record<string, string> = {
       APP_ENV: 'local',
       LOG_LEVEL: given.LOG_LEVEL ?? 'WARN',
       POWERTOOLS_METRICS_DISABLED: 'true',
       SESSION_SECRET: given.SESSION_SECRET ?? (await localSecret(dataDir)),
-      WORKOS_REDIRECT_URI: given.WORKOS_REDIRECT_URI ?? `${url}/auth/callback`,
-      ALLOWED_REDIRECT_ORIGINS: given.ALLOWED_REDIRECT_ORIGINS ?? url,
+      WORKOS_REDIRECT_URI: given.WORKOS_REDIRECT_URI ?? `${api.url}/auth/callback`,
+      ALLOWED_REDIRECT_ORIGINS: given.ALLOWED_REDIRECT_ORIGINS ?? api.url,
       COOKIE_DOMAIN: given.COOKIE_DOMAIN ?? '',
       DATABASE_URL: databaseUrl,
-      QUEUE_URL: queueUrl,
-      ...(sqsEndpoint ? { SQS_ENDPOINT: sqsEndpoint } : {}),
-      ...(notificationsQueueUrl ? { NOTIFICATIONS_QUEUE_URL: notificationsQueueUrl } : {}),
+      QUEUE_URL: queues.queueUrl,
+      ...(queues.sqsEndpoint ? { SQS_ENDPOINT: queues.sqsEndpoint } : {}),
+      ...(queues.notificationsQueueUrl ? { NOTIFICATIONS_QUEUE_URL: queues.notificationsQueueUrl } : {}),
       SES_ENDPOINT: sesEndpoint,
       NOTIFICATIONS_FROM: given.NOTIFICATIONS_FROM ?? 'notifications@example.com',
       ...(given.TENANT_BASE_DOMAIN ? { TENANT_BASE_DOMAIN: given.TENANT_BASE_DOMAIN } : {}),
       ...workosEnv,
     };
     Object.assign(process.env, env);
-    functions = await building;
-    stops.push(functions.stop);
-    const load = functions.load;
-    markReady();
-
-    // 6. The sync worker on the queue, and reconcile on a timer.
-    const worker = await load<SqsLambda>('sync-worker');
-    const poller = startQueuePoller({
-      sqs: localSqsClient(sqsEndpoint),
-      queueUrl,
-      handler: worker,
-      onError: (error) => log(`sync worker: ${error instanceof Error ? error.message : String(error)}`),
-    });
-    stops.push(poller.stop);
-
-    // 6b. The notifier on the notifications queue, and the outbox sweep every minute.
-    if (notificationsQueueUrl) {
-      const notifier = await load<SqsLambda & ((e: ScheduledEvent, c: Context) => Promise<unknown>)>(
-        'notifier',
-      );
-      const notifications = startQueuePoller({
-        sqs: localSqsClient(sqsEndpoint),
-        queueUrl: notificationsQueueUrl,
-        handler: notifier,
-        onError: (error) => log(`notifier: ${error instanceof Error ? error.message : String(error)}`),
-      });
-      stops.push(notifications.stop);
-      const sweep = setInterval(() => {
-        notifier({} as ScheduledEvent, lambdaContext('notifier', 30_000)).catch((error: unknown) =>
-          log(`outbox sweep: ${error instanceof Error ? error.message : String(error)}`),
-        );
-      }, 60_000);
-      stops.push(async () => clearInterval(sweep));
-    }
-
-    const reconcileEntry = path.join(root, 'functions/reconcile/handler.ts');
-    const every = options.reconcileEveryMs ?? 60_000;
-    if (every > 0 && existsSync(reconcileEntry)) {
-      const reconcile = await load<(e: ScheduledEvent, c: Context) => Promise<unknown>>('reconcile');
-      const timer = setInterval(() => {
-        reconcile({} as ScheduledEvent, lambdaContext('reconcile', 60_000)).catch((error: unknown) =>
-          log(`reconcile: ${error instanceof Error ? error.message : String(error)}`),
-        );
-      }, every);
-      stops.push(async () => clearInterval(timer));
-    }
-
-    return { url, emulator, ses, env, functions: functions.mode, stop };
+    const functions = await building;
+    parts.stops.push(functions.stop);
+    api.ready(functions);
+    await startWorkers(parts, functions.load, queues, options.reconcileEveryMs ?? 60_000);
+    return { url: api.url, emulator, ses, env, functions: functions.mode, stop };
   } catch (error) {
     await stop();
     // A build still under way when a step above failed: its bundles go too.
