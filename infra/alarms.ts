@@ -65,6 +65,9 @@ export const thresholds = {
   databaseFreeStorageBytes: 2 * 1024 ** 3,
 };
 
+/** The evaluation period of most alarms. */
+const FIVE_MINUTES = Duration.minutes(5);
+
 /**
  * Alarms on what breaks users or loses data, all notifying one SNS topic (encrypted, TLS only), plus
  * a dashboard of the functions' own metrics. AWS-native metrics where they exist; the EMF metrics for
@@ -82,11 +85,28 @@ export class Alarms extends Construct {
     private readonly props: AlarmsProps,
   ) {
     super(scope, id);
-    const { settings } = props;
+    this.topic = this.alarmTopic();
+    this.action = new SnsAction(this.topic);
+    this.queueAlarms();
+    this.webhookAlarms();
+    this.signInAlarms();
+    this.apiAlarms();
+    this.functionThrottlesAlarm();
+    this.reconcileAlarms();
+    this.databaseAlarms();
+    this.dashboard();
+  }
+
+  /**
+   * The topic every alarm notifies: KMS-encrypted, TLS only, with the stage's alarm email subscribed.
+   * The key lets CloudWatch (this account's alarms only) publish to it.
+   */
+  private alarmTopic(): Topic {
+    const { settings } = this.props;
     const key = new Key(this, 'TopicKey', {
       description: `Encrypts the alarm topic (${settings.stage})`,
       enableKeyRotation: true,
-      removalPolicy: props.removalPolicy,
+      removalPolicy: this.props.removalPolicy,
     });
     // CloudWatch must be able to publish to the encrypted topic: this account's alarms only.
     key.addToResourcePolicy(
@@ -97,17 +117,18 @@ export class Alarms extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
-    this.topic = new Topic(this, 'Topic', {
+    const topic = new Topic(this, 'Topic', {
       displayName: `WorkOS auth alarms (${settings.stage})`,
       masterKey: key,
       enforceSSL: true,
     });
-    if (settings.alarmEmail) this.topic.addSubscription(new EmailSubscription(settings.alarmEmail));
-    this.action = new SnsAction(this.topic);
+    if (settings.alarmEmail) topic.addSubscription(new EmailSubscription(settings.alarmEmail));
+    return topic;
+  }
 
-    const fiveMinutes = Duration.minutes(5);
-    const { api, queue, deadLetters, database } = props;
-
+  /** Sync events that are stuck: dead letters, a growing queue age, a worker failing whole batches. */
+  private queueAlarms() {
+    const { queue, deadLetters, syncWorker } = this.props;
     this.add('DeadLettersNotEmpty', {
       description:
         'Sync events failed 5 times and sit in the dead-letter queue. Runbook: docs/dlq-redrive.md',
@@ -119,16 +140,21 @@ export class Alarms extends Construct {
     });
     this.add('QueueOldestMessageAge', {
       description: 'Sync events wait too long in the queue: the worker is failing, throttled or capped.',
-      metric: queue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' }),
+      metric: queue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum' }),
       threshold: thresholds.queueOldestMessageSeconds,
     });
     this.add('SyncWorkerErrors', {
       description: 'The sync worker crashed or timed out on whole batches (not single poison messages).',
-      metric: props.syncWorker.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+      metric: syncWorker.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 3,
       datapointsToAlarm: 2,
     });
+  }
+
+  /** POST /webhooks/workos: events not enqueued (5xx, crashes) or refused for a bad signature. */
+  private webhookAlarms() {
+    const { api, webhook } = this.props;
     this.add('WebhookServerErrors', {
       description:
         'POST /webhooks/workos answers 5xx: events are not being enqueued (WorkOS retries ~3 days).',
@@ -149,14 +175,14 @@ export class Alarms extends Construct {
           }),
           nc: this.serviceMetric('NotConfigured', 'webhook'),
         },
-        period: fiveMinutes,
+        period: FIVE_MINUTES,
         label: 'webhook 5xx (not NOT_CONFIGURED)',
       }),
       threshold: 1,
     });
     this.add('WebhookErrors', {
       description: 'The webhook function crashed or timed out.',
-      metric: props.webhook.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+      metric: webhook.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
       threshold: 1,
     });
     this.add('WebhookSignatureRejections', {
@@ -165,14 +191,26 @@ export class Alarms extends Construct {
       metric: this.insights('WebhookRejected', "reason = 'signature'"),
       threshold: thresholds.webhookSignatureRejections,
     });
+  }
+
+  /** Sign-ins failing at /auth/callback (an EMF metric: only the code knows why). */
+  private signInAlarms() {
     this.add('AuthCallbackFailures', {
       description:
         'Sign-ins fail at /auth/callback (WorkOS errors, state or PKCE mismatches, bad client id).',
       metric: this.insights('CallbackFailed'),
       threshold: thresholds.callbackFailures,
     });
+  }
+
+  /**
+   * The whole HTTP API: its 5xx rate (NOT_CONFIGURED refusals left out) and the requests API Gateway
+   * throttles, counted from the access logs (status 429) by a metric filter.
+   */
+  private apiAlarms() {
+    const { api, httpServices, namespace } = this.props;
     const notConfigured = Object.fromEntries(
-      props.httpServices.map((service, i) => [`nc${i}`, this.serviceMetric('NotConfigured', service)]),
+      httpServices.map((service, i) => [`nc${i}`, this.serviceMetric('NotConfigured', service)]),
     );
     const refused = Object.keys(notConfigured)
       .map((id) => `FILL(${id}, 0)`)
@@ -186,7 +224,7 @@ export class Alarms extends Construct {
           e: api.httpApi.metricServerError({ statistic: 'Sum' }),
           ...notConfigured,
         },
-        period: fiveMinutes,
+        period: FIVE_MINUTES,
         label: 'API 5xx %',
       }),
       threshold: thresholds.apiServerErrorPercent,
@@ -194,7 +232,7 @@ export class Alarms extends Construct {
     new MetricFilter(this, 'ApiThrottledFilter', {
       logGroup: api.accessLogs,
       filterPattern: FilterPattern.stringValue('$.status', '=', '429'),
-      metricNamespace: props.namespace,
+      metricNamespace: namespace,
       metricName: 'ApiThrottled' satisfies MetricName,
       metricValue: '1',
       unit: metricCatalogue.ApiThrottled.unit as never,
@@ -203,15 +241,19 @@ export class Alarms extends Construct {
       description:
         'API Gateway throttles requests (429): a stage or route limit (apiRateLimit, authRateLimit, webhookRateLimit) is too low, or a flood.',
       metric: new Metric({
-        namespace: props.namespace,
+        namespace,
         metricName: 'ApiThrottled' satisfies MetricName,
-        period: fiveMinutes,
+        period: FIVE_MINUTES,
         statistic: 'Sum',
       }),
       threshold: thresholds.apiThrottled,
     });
+  }
+
+  /** Lambda throttling any house function, summed into one alarm. */
+  private functionThrottlesAlarm() {
     const throttles = Object.fromEntries(
-      props.functions.map((fn, i) => [`t${i}`, fn.metricThrottles({ statistic: 'Sum' })]),
+      this.props.functions.map((fn, i) => [`t${i}`, fn.metricThrottles({ statistic: 'Sum' })]),
     );
     this.add('FunctionThrottles', {
       description:
@@ -221,14 +263,19 @@ export class Alarms extends Construct {
           .map((id) => `FILL(${id}, 0)`)
           .join(' + '),
         usingMetrics: throttles,
-        period: fiveMinutes,
+        period: FIVE_MINUTES,
         label: 'Lambda throttles',
       }),
       threshold: 1,
     });
+  }
+
+  /** Reconcile, the safety net behind webhooks: stopped (heartbeat), failing, or falling behind. */
+  private reconcileAlarms() {
+    const { reconcile } = this.props;
     this.add('ReconcileHeartbeat', {
       description: `Reconcile has not run for ${thresholds.reconcileHeartbeatMinutes} minutes (its schedule runs every 5): the safety net behind webhooks is off. Runbook: docs/reconcile.md`,
-      metric: props.reconcile.metricInvocations({
+      metric: reconcile.metricInvocations({
         period: Duration.minutes(thresholds.reconcileHeartbeatMinutes),
         statistic: 'Sum',
       }),
@@ -239,7 +286,7 @@ export class Alarms extends Construct {
     });
     this.add('ReconcileErrors', {
       description: 'Reconcile (the safety net behind webhooks) keeps failing. Runbook: docs/reconcile.md',
-      metric: props.reconcile.metricErrors({ period: Duration.minutes(15), statistic: 'Sum' }),
+      metric: reconcile.metricErrors({ period: Duration.minutes(15), statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 2,
     });
@@ -248,30 +295,32 @@ export class Alarms extends Construct {
       metric: this.insights('ReconcileLagSeconds', undefined, 'MAX'),
       threshold: thresholds.reconcileLagSeconds,
     });
+  }
+
+  /** PostgreSQL running out of CPU, storage or connections. */
+  private databaseAlarms() {
+    const { database, settings } = this.props;
     this.add('DatabaseCpu', {
       description: 'PostgreSQL CPU high for 15 minutes: consider a larger dbInstanceClass.',
-      metric: database.metricCPUUtilization({ period: fiveMinutes, statistic: 'Average' }),
+      metric: database.metricCPUUtilization({ period: FIVE_MINUTES, statistic: 'Average' }),
       threshold: thresholds.databaseCpuPercent,
       evaluationPeriods: 3,
     });
     this.add('DatabaseFreeStorage', {
       description: 'PostgreSQL free storage is low (storage autoscaling may have reached its maximum).',
-      metric: database.metricFreeStorageSpace({ period: fiveMinutes, statistic: 'Minimum' }),
+      metric: database.metricFreeStorageSpace({ period: FIVE_MINUTES, statistic: 'Minimum' }),
       threshold: thresholds.databaseFreeStorageBytes,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
     });
     this.add('DatabaseConnections', {
       description:
         'PostgreSQL connections near the limit: too much Lambda concurrency for the instance class.',
-      metric: database.metricDatabaseConnections({ period: fiveMinutes, statistic: 'Maximum' }),
+      metric: database.metricDatabaseConnections({ period: FIVE_MINUTES, statistic: 'Maximum' }),
       threshold: settings.dbConnectionsAlarmThreshold,
       evaluationPeriods: 2,
     });
-
-    this.dashboard();
   }
 
-  /** Sum (or another aggregate) of one EMF metric across every dimension set the code emits. */
   /** A catalogued EMF metric of one function (Powertools adds the `service` dimension). */
   private serviceMetric(metricName: MetricName, service: string) {
     return new Metric({
@@ -282,6 +331,7 @@ export class Alarms extends Construct {
     });
   }
 
+  /** Sum (or another aggregate) of one EMF metric across every dimension set the code emits. */
   private insights(metricName: MetricName, where?: string, aggregate = 'SUM', period = Duration.minutes(5)) {
     const from = `"${this.props.namespace}"`;
     return new MathExpression({
@@ -291,6 +341,7 @@ export class Alarms extends Construct {
     });
   }
 
+  /** One alarm named `workos-auth-<stage>-<id>`, notifying the topic when it fires and when it clears. */
   private add(
     id: string,
     options: {
@@ -319,6 +370,7 @@ export class Alarms extends Construct {
     this.alarms.push(alarm);
   }
 
+  /** The dashboard of the functions' EMF metrics, with the queue depths and the API's 4xx and 5xx. */
   private dashboard() {
     const graph = (title: string, metrics: IMetric[]) => new GraphWidget({ title, left: metrics, width: 12 });
     const m = (name: MetricName, aggregate = 'SUM') => this.insights(name, undefined, aggregate);

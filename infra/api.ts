@@ -4,6 +4,7 @@ import {
   ApiMapping,
   type CfnStage,
   CorsHttpMethod,
+  type CorsPreflightOptions,
   DomainName,
   HttpApi,
   HttpMethod,
@@ -48,17 +49,7 @@ export class Api extends Construct {
       apiName: `workos-auth-${settings.stage}`,
       description: 'WorkOS authentication, profile and organization API',
       createDefaultStage: false,
-      ...(settings.appOrigins.length > 0
-        ? {
-            corsPreflight: {
-              allowOrigins: settings.appOrigins,
-              allowCredentials: true,
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PATCH],
-              allowHeaders: ['content-type', 'accept'],
-              maxAge: Duration.hours(1),
-            },
-          }
-        : {}),
+      ...(settings.appOrigins.length > 0 ? { corsPreflight: corsPreflight(settings.appOrigins) } : {}),
     });
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
@@ -72,27 +63,7 @@ export class Api extends Construct {
       throttle: { rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit },
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogs),
-        // No headers, cookies, query strings or bodies: those can carry codes and tokens.
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            time: '$context.requestTimeEpoch',
-            ip: '$context.identity.sourceIp',
-            routeKey: '$context.routeKey',
-            path: '$context.path',
-            status: '$context.status',
-            responseLength: '$context.responseLength',
-            latencyMs: '$context.responseLatency',
-            integrationLatencyMs: '$context.integrationLatency',
-            integrationStatus: '$context.integrationStatus',
-            integrationError: '$context.integrationErrorMessage',
-            // Which custom domain (tenant) was called, and why API Gateway itself refused a request
-            // (throttled, no route, bad request) when no integration ran.
-            domainName: '$context.domainName',
-            error: '$context.error.message',
-            userAgent: '$context.identity.userAgent',
-          }),
-        ),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
       },
     });
     // A route setting replaces the stage defaults for its route, so each carries its own throttle.
@@ -146,6 +117,40 @@ export class Api extends Construct {
       });
     }
   }
+}
+
+/**
+ * The JSON access log line of every request. No headers, cookies, query strings or bodies: those can
+ * carry codes and tokens.
+ */
+const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  time: '$context.requestTimeEpoch',
+  ip: '$context.identity.sourceIp',
+  routeKey: '$context.routeKey',
+  path: '$context.path',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  latencyMs: '$context.responseLatency',
+  integrationLatencyMs: '$context.integrationLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationError: '$context.integrationErrorMessage',
+  // Which custom domain (tenant) was called, and why API Gateway itself refused a request
+  // (throttled, no route, bad request) when no integration ran.
+  domainName: '$context.domainName',
+  error: '$context.error.message',
+  userAgent: '$context.identity.userAgent',
+};
+
+/** CORS for the front end's origins, with credentials (the session cookie). */
+function corsPreflight(allowOrigins: string[]): CorsPreflightOptions {
+  return {
+    allowOrigins,
+    allowCredentials: true,
+    allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PATCH],
+    allowHeaders: ['content-type', 'accept'],
+    maxAge: Duration.hours(1),
+  };
 }
 
 /** A route's own throttle (requests per second, steady and burst). */

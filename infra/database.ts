@@ -50,15 +50,33 @@ export class Database extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
     const { settings } = props;
+    this.instance = this.postgres(props);
+    this.instance.connections.allowFrom(
+      props.clients,
+      Port.tcp(POSTGRES_PORT),
+      'PostgreSQL from the functions',
+    );
+    if (!this.instance.secret) throw new Error('the database secret was not generated');
+    this.secret = this.instance.secret;
+    // A kept database (snapshot or retain) keeps the credentials that open it.
+    if (settings.removalPolicy !== 'destroy') {
+      (this.instance.node.findChild('Secret') as Resource).applyRemovalPolicy(RemovalPolicy.RETAIN);
+    }
+    this.appSecret = this.appRoleSecret(settings);
+    if (settings.dbProxy) this.proxy = this.addProxy(props);
+  }
+
+  /** The instance and its security group (which admits nobody yet). */
+  private postgres({ settings, vpc }: DatabaseProps): DatabaseInstance {
     const securityGroup = new SecurityGroup(this, 'SecurityGroup', {
-      vpc: props.vpc,
+      vpc,
       description: 'PostgreSQL: admits only the functions security group',
       allowAllOutbound: false,
     });
-    this.instance = new DatabaseInstance(this, 'Postgres', {
+    return new DatabaseInstance(this, 'Postgres', {
       engine: DatabaseInstanceEngine.postgres({ version: PostgresEngineVersion.VER_17 }),
       instanceType: new InstanceType(settings.dbInstanceClass),
-      vpc: props.vpc,
+      vpc,
       vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
       securityGroups: [securityGroup],
       publiclyAccessible: false,
@@ -80,18 +98,13 @@ export class Database extends Construct {
       cloudwatchLogsRetention: settings.logRetentionDays as RetentionDays,
       copyTagsToSnapshot: true,
     });
-    this.instance.connections.allowFrom(
-      props.clients,
-      Port.tcp(POSTGRES_PORT),
-      'PostgreSQL from the functions',
-    );
-    if (!this.instance.secret) throw new Error('the database secret was not generated');
-    this.secret = this.instance.secret;
-    // A kept database (snapshot or retain) keeps the credentials that open it.
-    if (settings.removalPolicy !== 'destroy') {
-      (this.instance.node.findChild('Secret') as Resource).applyRemovalPolicy(RemovalPolicy.RETAIN);
-    }
+  }
 
+  /**
+   * The app role's generated secret, with the instance's host, port and dbname attached. The migrate
+   * function creates the role with this password.
+   */
+  private appRoleSecret(settings: Settings): ISecret {
     const appSecret = new DatabaseSecret(this, 'AppSecret', {
       username: APP_DATABASE_USER,
       masterSecret: this.secret,
@@ -100,32 +113,33 @@ export class Database extends Construct {
     });
     // Kept with a kept database, like the master's: the app role's password opens it too.
     if (settings.removalPolicy !== 'destroy') appSecret.applyRemovalPolicy(RemovalPolicy.RETAIN);
-    this.appSecret = appSecret.attach(this.instance);
+    return appSecret.attach(this.instance);
+  }
 
-    if (settings.dbProxy) {
-      const proxySecurityGroup = new SecurityGroup(this, 'ProxySecurityGroup', {
-        vpc: props.vpc,
-        description: 'RDS Proxy: admits only the functions security group',
-        allowAllOutbound: false,
-      });
-      this.proxy = this.instance.addProxy('Proxy', {
-        secrets: [this.appSecret],
-        vpc: props.vpc,
-        vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
-        securityGroups: [proxySecurityGroup],
-        requireTLS: true,
-        iamAuth: true,
-        maxConnectionsPercent: settings.dbProxyMaxConnectionsPercent,
-        // A request that cannot borrow a connection fails fast (503) instead of holding the Lambda.
-        borrowTimeout: Duration.seconds(5),
-      });
-      this.proxy.connections.allowFrom(
-        props.clients,
-        Port.tcp(POSTGRES_PORT),
-        'PostgreSQL from the functions',
-      );
-      this.instance.connections.allowFrom(this.proxy, Port.tcp(POSTGRES_PORT), 'PostgreSQL from RDS Proxy');
-    }
+  /**
+   * RDS Proxy between the functions and the instance (`dbProxy`): it logs in as the app role, the
+   * functions authenticate with IAM over TLS. Admits the functions; the instance admits the proxy.
+   */
+  private addProxy({ settings, vpc, clients }: DatabaseProps): DatabaseProxy {
+    const proxySecurityGroup = new SecurityGroup(this, 'ProxySecurityGroup', {
+      vpc,
+      description: 'RDS Proxy: admits only the functions security group',
+      allowAllOutbound: false,
+    });
+    const proxy = this.instance.addProxy('Proxy', {
+      secrets: [this.appSecret],
+      vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [proxySecurityGroup],
+      requireTLS: true,
+      iamAuth: true,
+      maxConnectionsPercent: settings.dbProxyMaxConnectionsPercent,
+      // A request that cannot borrow a connection fails fast (503) instead of holding the Lambda.
+      borrowTimeout: Duration.seconds(5),
+    });
+    proxy.connections.allowFrom(clients, Port.tcp(POSTGRES_PORT), 'PostgreSQL from the functions');
+    this.instance.connections.allowFrom(proxy, Port.tcp(POSTGRES_PORT), 'PostgreSQL from RDS Proxy');
+    return proxy;
   }
 }
 

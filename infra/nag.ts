@@ -1,5 +1,8 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import type { Api } from './api';
+import type { Database } from './database';
+import type { Edge } from './edge';
 import { type Route, routeKey, routes } from './routes';
 import type { Settings } from './settings';
 import type { AuthStack } from './stack';
@@ -68,17 +71,31 @@ export function routeReason(route: Route): string {
 
 const MANAGED_BASIC = 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
 
+/** Records one acknowledgment on a construct (`AwsSolutions-<id>`), with the reason it is acceptable. */
+type Acknowledge = (scope: IConstruct, id: string, reason: string) => void;
+
 /**
  * Every cdk-nag AwsSolutions finding this stack accepts, each on the narrowest construct and with the
  * reason it is acceptable here. Returns the list (tests check it; docs/deploy.md explains it).
  */
 export function acknowledgeFindings(stack: AuthStack, settings: Settings): Acknowledgment[] {
   const made: Acknowledgment[] = [];
-  const ack = (scope: IConstruct, id: string, reason: string) => {
+  const ack: Acknowledge = (scope, id, reason) => {
     Validations.of(scope).acknowledge({ id: `AwsSolutions-${id}`, reason });
     made.push({ path: scope.node.path, id: `AwsSolutions-${id}`, reason });
   };
-  const { functions, migrations, database, secrets, api } = stack;
+  acknowledgeFunctionFindings(ack, stack);
+  acknowledgeDeployHelperFindings(ack, stack);
+  acknowledgeRouteFindings(ack, stack.api);
+  acknowledgeSecretFindings(ack, stack);
+  acknowledgeDatabaseFindings(ack, stack.database, settings);
+  if (stack.edge) acknowledgeEdgeFindings(ack, stack.edge, settings);
+  return made;
+}
+
+/** The app's own functions: the pinned Node.js runtime, and the VPC network-interface wildcard. */
+function acknowledgeFunctionFindings(ack: Acknowledge, stack: AuthStack) {
+  const { functions, migrations } = stack;
   const lambdas = [
     functions.auth,
     functions.me,
@@ -91,7 +108,6 @@ export function acknowledgeFindings(stack: AuthStack, settings: Settings): Ackno
     migrations.function,
     stack.notifications.notifier,
   ];
-
   for (const fn of lambdas) {
     ack(
       fn,
@@ -106,7 +122,11 @@ export function acknowledgeFindings(stack: AuthStack, settings: Settings): Ackno
       );
     }
   }
+}
 
+/** Roles of the helpers CDK adds for deploys: the migrations provider and the log-retention singleton. */
+function acknowledgeDeployHelperFindings(ack: Acknowledge, stack: AuthStack) {
+  const { migrations } = stack;
   ack(
     migrations.node.findChild('ProviderRole'),
     `IAM5[Resource::<${Stack.of(stack).getLogicalId(migrations.function.node.defaultChild as never)}.Arn>:*]`,
@@ -126,14 +146,20 @@ export function acknowledgeFindings(stack: AuthStack, settings: Settings): Ackno
       'CDK log-retention helper: it sets retention on the RDS log groups (logs:PutRetentionPolicy/DeleteRetentionPolicy on *), whose names RDS creates at runtime.',
     );
   }
+}
 
+/** Every route has no API Gateway authorizer: routeReason says how the route is authenticated instead. */
+function acknowledgeRouteFindings(ack: Acknowledge, api: Api) {
   for (const route of routes) {
     const cfnRoute = api.httpApi.node.findChild(
       `${route.method}--${route.path.replace(/^\//, '').replaceAll('/', '--')}`,
     );
     ack(cfnRoute, 'APIG4', routeReason(route));
   }
+}
 
+/** Secrets without automatic rotation: each says why, and docs/secret-rotation.md how it is rotated. */
+function acknowledgeSecretFindings(ack: Acknowledge, { secrets, database }: AuthStack) {
   for (const secret of [secrets.workosApiKey, secrets.webhookSecret]) {
     ack(
       secret,
@@ -156,6 +182,10 @@ export function acknowledgeFindings(stack: AuthStack, settings: Settings): Ackno
     'SMG4',
     "The app role's password is set by the migrate function on deploy; rotating it means a new deploy (docs/secret-rotation.md), and through RDS Proxy the functions authenticate with IAM tokens, never this password.",
   );
+}
+
+/** The database instance: the default port, and the cost savings of a non-production stage. */
+function acknowledgeDatabaseFindings(ack: Acknowledge, database: Database, settings: Settings) {
   ack(
     database.instance,
     'RDS11',
@@ -168,26 +198,6 @@ export function acknowledgeFindings(stack: AuthStack, settings: Settings): Ackno
       `Stage "${settings.stage}" runs single-AZ to save cost (dbMultiAz=false); production stages default to Multi-AZ.`,
     );
   }
-  if (stack.edge) {
-    const distribution = stack.edge.distribution;
-    ack(
-      distribution,
-      'CFR1',
-      'The API serves sign-in for users wherever they are; abuse is handled by the WAF rules (IP reputation, per-IP rate limits), not by country.',
-    );
-    ack(
-      distribution,
-      'CFR3',
-      'Requests are already logged per request by the API Gateway access logs behind the distribution, and WAF keeps sampled requests per rule; CloudFront standard logs would need an extra S3 bucket for the same facts.',
-    );
-    if (!settings.apiDomainName) {
-      ack(
-        distribution,
-        'CFR4',
-        'Without a custom domain the distribution uses the default *.cloudfront.net certificate, whose minimum TLS version CloudFront fixes; with apiDomainName it is TLSv1.2_2021.',
-      );
-    }
-  }
   if (!settings.deletionProtection) {
     ack(
       database.instance,
@@ -195,5 +205,26 @@ export function acknowledgeFindings(stack: AuthStack, settings: Settings): Ackno
       `Stage "${settings.stage}" is disposable (deletionProtection=false); production stages default to deletion protection.`,
     );
   }
-  return made;
+}
+
+/** The CloudFront distribution of the edge: no geo restriction, no standard logs, the default certificate. */
+function acknowledgeEdgeFindings(ack: Acknowledge, edge: Edge, settings: Settings) {
+  const { distribution } = edge;
+  ack(
+    distribution,
+    'CFR1',
+    'The API serves sign-in for users wherever they are; abuse is handled by the WAF rules (IP reputation, per-IP rate limits), not by country.',
+  );
+  ack(
+    distribution,
+    'CFR3',
+    'Requests are already logged per request by the API Gateway access logs behind the distribution, and WAF keeps sampled requests per rule; CloudFront standard logs would need an extra S3 bucket for the same facts.',
+  );
+  if (!settings.apiDomainName) {
+    ack(
+      distribution,
+      'CFR4',
+      'Without a custom domain the distribution uses the default *.cloudfront.net certificate, whose minimum TLS version CloudFront fixes; with apiDomainName it is TLSv1.2_2021.',
+    );
+  }
 }

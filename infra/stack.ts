@@ -1,4 +1,12 @@
-import { Annotations, App, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Annotations,
+  App,
+  CfnOutput,
+  type RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
@@ -16,6 +24,9 @@ import { AppSecrets } from './secrets';
 import { loadSettings, PLACEHOLDER_CLIENT_ID, type Settings } from './settings';
 
 export type AuthStackProps = StackProps & { settings: Settings };
+
+/** Retention and removal of the log groups the stack's constructs create. */
+type LogSettings = { logRetention: RetentionDays; logRemovalPolicy: RemovalPolicy };
 
 /** The whole deployment: one stack per stage (`WorkOSAuth-<stage>`). */
 export class AuthStack extends Stack {
@@ -36,14 +47,8 @@ export class AuthStack extends Stack {
     const { settings } = props;
     const logRetention = settings.logRetentionDays as RetentionDays;
     const removalPolicy = removalPolicyOf(settings, { snapshot: false });
-    const logs = { logRetention, logRemovalPolicy: removalPolicy };
-
-    if (settings.workosClientId === PLACEHOLDER_CLIENT_ID) {
-      Annotations.of(this).addWarningV2(
-        'app:workosClientId',
-        'workosClientId is not set: sign-in will not work until you deploy with -c workosClientId=client_...',
-      );
-    }
+    const logs: LogSettings = { logRetention, logRemovalPolicy: removalPolicy };
+    this.warnWithoutClientId(settings);
 
     this.network = new Network(this, 'Network', {
       natGateways: settings.natGateways,
@@ -69,7 +74,40 @@ export class AuthStack extends Stack {
       database: this.database.instance,
       ...logs,
     });
-    this.functions = new AppFunctions(this, 'Functions', {
+    this.functions = this.appFunctions(settings, logs);
+    this.api.addRoutes(this.functions.http);
+    if (settings.edge) {
+      this.edge = new Edge(this, 'Edge', {
+        settings,
+        apiEndpoint: this.api.httpApi.apiEndpoint,
+        apiDomainTarget: this.api.apiDomainTarget,
+      });
+    }
+    this.alarms = this.appAlarms(settings, removalPolicy);
+    this.notifications = new Notifications(this, 'Notifications', {
+      settings,
+      functions: this.functions,
+      namespace: metricsNamespace(settings.stage),
+      alarmTopic: this.alarms.topic,
+    });
+
+    this.addOutputs(settings);
+    acknowledgeFindings(this, settings);
+  }
+
+  /** A synth with the placeholder WorkOS client id works, but says sign-in will not. */
+  private warnWithoutClientId(settings: Settings) {
+    if (settings.workosClientId === PLACEHOLDER_CLIENT_ID) {
+      Annotations.of(this).addWarningV2(
+        'app:workosClientId',
+        'workosClientId is not set: sign-in will not work until you deploy with -c workosClientId=client_...',
+      );
+    }
+  }
+
+  /** Every Lambda function of the app, wired to the network, secrets, database, queue and API URL. */
+  private appFunctions(settings: Settings, logs: LogSettings) {
+    return new AppFunctions(this, 'Functions', {
       settings,
       vpc: this.network.vpc,
       functionsSecurityGroup: this.network.functionsSecurityGroup,
@@ -81,15 +119,11 @@ export class AuthStack extends Stack {
       schemaReady: this.migrations.resource,
       ...logs,
     });
-    this.api.addRoutes(this.functions.http);
-    if (settings.edge) {
-      this.edge = new Edge(this, 'Edge', {
-        settings,
-        apiEndpoint: this.api.httpApi.apiEndpoint,
-        apiDomainTarget: this.api.apiDomainTarget,
-      });
-    }
-    this.alarms = new Alarms(this, 'Alarms', {
+  }
+
+  /** The alarms (and their topic) on the API, the queues, the functions and the database. */
+  private appAlarms(settings: Settings, removalPolicy: RemovalPolicy) {
+    return new Alarms(this, 'Alarms', {
       settings,
       namespace: metricsNamespace(settings.stage),
       api: this.api,
@@ -103,14 +137,10 @@ export class AuthStack extends Stack {
       database: this.database.instance,
       removalPolicy,
     });
+  }
 
-    this.notifications = new Notifications(this, 'Notifications', {
-      settings,
-      functions: this.functions,
-      namespace: metricsNamespace(settings.stage),
-      alarmTopic: this.alarms.topic,
-    });
-
+  /** The stack outputs: what to paste into the WorkOS dashboard, which secrets to set, what ops use. */
+  private addOutputs(settings: Settings) {
     const { api, secrets, database, sync, functions, alarms } = this;
     const outputs: Record<string, [value: string, description: string]> = {
       ApiUrl: [api.baseUrl, 'Base URL of the HTTP API'],
@@ -130,8 +160,6 @@ export class AuthStack extends Stack {
     for (const [name, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, name, { value, description });
     }
-
-    acknowledgeFindings(this, settings);
   }
 }
 
