@@ -97,16 +97,12 @@ export async function upsertMembership(
     organizationId: input.organizationId,
     ...membershipValues(input),
   }).returning({ ...getTableColumns(m), inserted: synced.insertedFlag });
-  if (applied) {
-    const { inserted, ...row } = applied;
-    return { outcome: inserted ? 'inserted' : 'updated', row };
-  }
+  if (applied) return synced.appliedResult(applied);
   const [current] = await ex
     .select()
     .from(m)
     .where(and(eq(m.userId, input.userId), eq(m.organizationId, input.organizationId)));
-  if (!current) throw new Error('membership vanished during upsert');
-  return { outcome: current.deletedAt ? 'tombstoned' : 'stale', row: current };
+  return synced.refusedResult(current, 'membership');
 }
 
 /** THE membership tombstone, on the live rows `which` picks. */

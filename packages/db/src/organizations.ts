@@ -154,10 +154,7 @@ export async function upsertOrganization(
           inserted: synced.insertedFlag,
         }),
       );
-      if (applied) {
-        const { inserted, ...row } = applied;
-        return { outcome: inserted ? 'inserted' : 'updated', row };
-      }
+      if (applied) return synced.appliedResult(applied);
       break;
     } catch (error) {
       if (attempt >= 5 || !isUniqueViolation(error)) throw error;
@@ -167,8 +164,7 @@ export async function upsertOrganization(
     .select()
     .from(organizations)
     .where(eq(organizations.workosOrgId, input.workosOrgId));
-  if (!current) throw new Error(`organization ${input.workosOrgId} vanished during upsert`);
-  return { outcome: current.deletedAt ? 'tombstoned' : 'stale', row: current };
+  return synced.refusedResult(current, `organization ${input.workosOrgId}`);
 }
 
 /** THE organization tombstone (`deleted_at`, `is_active = false`) of the live rows `which` picks. */

@@ -29,6 +29,20 @@ export const versionValues = (input: VersionFields) => {
 /** In RETURNING: true when the row was inserted, false when an existing one was updated. */
 export const insertedFlag = sql<boolean>`(xmax = 0)`;
 
+/** An upsert that applied: its RETURNING row (with `inserted`, see insertedFlag) as the result. */
+export function appliedResult<T>({ inserted, ...row }: T & { inserted: boolean }): UpsertResult<T> {
+  return { outcome: inserted ? 'inserted' : 'updated', row: row as T };
+}
+
+/** An upsert the order guard refused: the row as it stands, tombstoned or ahead of the state (stale). */
+export function refusedResult<T extends { deletedAt: Date | null }>(
+  current: T | undefined,
+  what: string,
+): UpsertResult<T> {
+  if (!current) throw new Error(`${what} vanished during upsert`);
+  return { outcome: current.deletedAt ? 'tombstoned' : 'stale', row: current };
+}
+
 /**
  * A state applied outside the worker, then its tombstone: `upserting` is the state's upsert, `bury`
  * the tombstone statement (RETURNING the row it buried). The outcome is the upsert's when nothing was

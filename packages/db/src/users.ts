@@ -177,10 +177,7 @@ export async function upsertUser(
   options: { lastLoginAt?: Date } = {},
 ): Promise<synced.UpsertResult<User>> {
   const [applied] = await userUpsertQuery(ex, input, options);
-  if (applied) {
-    const { inserted, ...row } = applied;
-    return { outcome: inserted ? 'inserted' : 'updated', row };
-  }
+  if (applied) return synced.appliedResult(applied);
   if (options.lastLoginAt) {
     const [touched] = await ex
       .update(users)
@@ -190,8 +187,7 @@ export async function upsertUser(
     if (touched) return { outcome: 'stale', row: touched };
   }
   const [current] = await ex.select().from(users).where(eq(users.workosId, input.workosId));
-  if (!current) throw new Error(`user ${input.workosId} vanished during upsert`);
-  return { outcome: current.deletedAt ? 'tombstoned' : 'stale', row: current };
+  return synced.refusedResult(current, `user ${input.workosId}`);
 }
 
 /**
