@@ -83,7 +83,11 @@ export function isRetryableSqsError(error: unknown): boolean {
  * dummy credentials; in AWS, the function role's credentials from the environment and the regional
  * endpoint of AWS_REGION. Nothing is read until the first call, so building it at import never fails.
  */
-export function createSqs(settings: { SQS_ENDPOINT?: string | undefined }): Sqs {
+export function createSqs(
+  settings: { SQS_ENDPOINT?: string | undefined },
+  limits: { requestTimeoutMs?: number } = {},
+): Sqs {
+  const requestTimeoutMs = limits.requestTimeoutMs ?? SQS_LIMITS.requestTimeoutMs;
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const endpoint = settings.SQS_ENDPOINT ?? `https://sqs.${region}.amazonaws.com/`;
   let client: AwsClient | undefined;
@@ -106,7 +110,7 @@ export function createSqs(settings: { SQS_ENDPOINT?: string | undefined }): Sqs 
     body: string,
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
-    const timeout = AbortSignal.timeout(SQS_LIMITS.requestTimeoutMs);
+    const timeout = AbortSignal.timeout(requestTimeoutMs);
     const request = await client.sign(endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${action}` },
