@@ -68,51 +68,70 @@ const parse = (text: string): unknown => {
   }
 };
 
+/**
+ * One HTTP exchange with WorkOS, the transport under every call this app makes without the SDK
+ * (makeWorkOSApi and the session refresh): the API key as Bearer token, JSON in and out, a
+ * per-attempt timeout. Returns the parsed answer of a 2xx (undefined when it is not JSON); throws
+ * WorkOSApiError for any other answer, or for none (network, timeout: `status` undefined, the
+ * fetch error as `cause`).
+ */
+export async function callWorkOS(request: {
+  fetch: typeof fetch;
+  method: string;
+  url: string;
+  /** For messages: the path without its query. */
+  path: string;
+  apiKey: string | undefined;
+  body?: unknown;
+  headers?: Record<string, string>;
+  timeoutMs: number;
+}): Promise<unknown> {
+  const { method, path, body } = request;
+  let response: Response;
+  let text: string;
+  try {
+    response = await request.fetch(request.url, {
+      method,
+      headers: {
+        Accept: 'application/json',
+        Authorization: `Bearer ${request.apiKey ?? ''}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...request.headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(request.timeoutMs),
+    });
+    text = await response.text();
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.name : 'Error';
+    throw new WorkOSApiError(
+      `WorkOS ${method} ${path} got no answer (${reason})`,
+      undefined,
+      undefined,
+      undefined,
+      {
+        cause,
+      },
+    );
+  }
+  const data = parse(text);
+  if (response.ok) return data;
+  const fields = (data && typeof data === 'object' ? data : {}) as Record<string, unknown>;
+  const code = [fields.code, fields.error].find((v): v is string => typeof v === 'string');
+  const said = [fields.message, fields.error_description].find((v): v is string => typeof v === 'string');
+  throw new WorkOSApiError(
+    `WorkOS ${method} ${path} answered ${response.status}${code ? ` ${code}` : ''}${said ? `: ${said}` : ''}`,
+    response.status,
+    code,
+    response.status === 429 ? retryAfterSeconds(response.headers.get('retry-after')) : undefined,
+  );
+}
+
 export function makeWorkOSApi(settings: WorkOSSettings, options: WorkOSApiOptions = {}) {
   const baseUrl = workosBaseUrl(settings);
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const policy: Partial<RetryPolicy> = { attempts: 2, baseDelayMs: 250, maxDelayMs: 2_000, ...options.retry };
-
-  async function attempt(method: string, path: string, url: string, body: unknown): Promise<unknown> {
-    let response: Response;
-    let text: string;
-    try {
-      response = await doFetch(url, {
-        method,
-        headers: {
-          Accept: 'application/json',
-          Authorization: `Bearer ${settings.WORKOS_API_KEY ?? ''}`,
-          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await response.text();
-    } catch (cause) {
-      const reason = cause instanceof Error ? cause.name : 'Error';
-      throw new WorkOSApiError(
-        `WorkOS ${method} ${path} got no answer (${reason})`,
-        undefined,
-        undefined,
-        undefined,
-        {
-          cause,
-        },
-      );
-    }
-    const data = parse(text);
-    if (response.ok) return data;
-    const fields = (data && typeof data === 'object' ? data : {}) as Record<string, unknown>;
-    const code = [fields.code, fields.error].find((v): v is string => typeof v === 'string');
-    const said = [fields.message, fields.error_description].find((v): v is string => typeof v === 'string');
-    throw new WorkOSApiError(
-      `WorkOS ${method} ${path} answered ${response.status}${code ? ` ${code}` : ''}${said ? `: ${said}` : ''}`,
-      response.status,
-      code,
-      response.status === 429 ? retryAfterSeconds(response.headers.get('retry-after')) : undefined,
-    );
-  }
 
   /** One call: JSON body in, WorkOS's JSON out; idempotent methods retried by the shared rule. */
   function request(method: string, path: string, call: WorkOSCallOptions & { body?: unknown } = {}) {
@@ -120,7 +139,16 @@ export function makeWorkOSApi(settings: WorkOSSettings, options: WorkOSApiOption
     for (const [key, value] of Object.entries(call.query ?? {})) {
       if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
     }
-    const once = () => attempt(method, path, url.href, call.body);
+    const once = () =>
+      callWorkOS({
+        fetch: doFetch,
+        method,
+        url: url.href,
+        path,
+        apiKey: settings.WORKOS_API_KEY,
+        body: call.body,
+        timeoutMs,
+      });
     if (!IDEMPOTENT.has(method)) return once();
     return withRetry(once, {
       ...(options.sleep ? { sleep: options.sleep } : {}),

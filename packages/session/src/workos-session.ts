@@ -1,4 +1,5 @@
 import { withRetry } from '@app/config/retry';
+import { callWorkOS, WorkOSApiError } from '@app/config/workos-api';
 import type { User as WorkOSUser } from '@workos-inc/node';
 import { createRemoteJWKSet, customFetch, jwtVerify } from 'jose';
 import { decodeClaims } from './jwt';
@@ -170,24 +171,25 @@ class TransientRefresh extends Error {
   }
 }
 
-/** Sorts a non-2xx answer the way the SDK's refresh does: terminal, transient, or refused. */
-function classify(status: number, data: Record<string, unknown> | undefined, retryAfter?: number): Attempt {
-  const workosCode = String(data?.code ?? data?.error ?? '');
+/** Sorts a non-2xx answer (its status and WorkOS's `code` or OAuth `error`) the way the SDK's refresh does. */
+function classify(status: number, code: string | undefined, retryAfter?: number): Attempt {
   const rejected: Attempt = {
     kind: 'rejected',
-    error: new SessionApiError('refresh_rejected', `WorkOS refused the refresh (${status} ${workosCode})`, {
+    error: new SessionApiError('refresh_rejected', `WorkOS refused the refresh (${status} ${code ?? ''})`, {
       status,
-      ...(workosCode ? { workosCode } : {}),
+      ...(code ? { workosCode: code } : {}),
     }),
   };
   if (status === 429) return transient('rate_limit_exceeded', retryAfter);
   if (REJECTED_STATUSES.has(status)) return rejected;
-  if (data?.code === 'mfa_enrollment' || data?.code === 'sso_required') return terminal(data.code);
-  if (data?.error === 'invalid_grant') return terminal('invalid_grant');
+  if (code === 'mfa_enrollment' || code === 'sso_required') return terminal(code);
+  if (code === 'invalid_grant') return terminal('invalid_grant');
   if (status === 408) return transient('timeout');
   if (status >= 500) return transient('server_error');
   return rejected;
 }
+
+const REFRESH_PATH = '/user_management/authenticate';
 
 export function makeSessionApi(options: SessionApiOptions) {
   const { clientId, apiKey } = options;
@@ -231,40 +233,32 @@ export function makeSessionApi(options: SessionApiOptions) {
     }
   }
 
-  async function attempt(body: string, headers: Record<string, string>): Promise<Attempt> {
-    let response: Response;
-    let text: string;
+  async function attempt(body: object, headers: Record<string, string>): Promise<Attempt> {
+    let answer: unknown;
     try {
-      response = await doFetch(`${baseUrl}/user_management/authenticate`, {
+      answer = await callWorkOS({
+        fetch: doFetch,
         method: 'POST',
-        headers,
+        url: `${baseUrl}${REFRESH_PATH}`,
+        path: REFRESH_PATH,
+        apiKey,
         body,
-        signal: AbortSignal.timeout(timeoutMs),
+        headers,
+        timeoutMs,
       });
-      text = await response.text();
     } catch (error) {
-      const name = (error as Error).name;
+      if (!(error instanceof WorkOSApiError)) throw error;
+      if (error.status !== undefined) return classify(error.status, error.code, error.retryAfter);
+      const name = (error.cause as Error | undefined)?.name;
       return transient(name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network_error');
     }
-    let data: Record<string, unknown> | undefined;
-    try {
-      const parsed = JSON.parse(text);
-      data = parsed && typeof parsed === 'object' ? parsed : undefined;
-    } catch {
-      data = undefined;
-    }
-    if (response.ok) {
-      return data &&
-        typeof data.access_token === 'string' &&
-        typeof data.refresh_token === 'string' &&
-        data.user
-        ? { kind: 'ok', data }
-        : transient('server_error');
-    }
-    const retryAfterHeader = response.headers.get('retry-after');
-    const retryAfter =
-      retryAfterHeader && /^\d+$/.test(retryAfterHeader) ? Number(retryAfterHeader) : undefined;
-    return classify(response.status, data, retryAfter);
+    const data = answer && typeof answer === 'object' ? (answer as Record<string, unknown>) : undefined;
+    return data &&
+      typeof data.access_token === 'string' &&
+      typeof data.refresh_token === 'string' &&
+      data.user
+      ? { kind: 'ok', data }
+      : transient('server_error');
   }
 
   /**
@@ -282,17 +276,14 @@ export function makeSessionApi(options: SessionApiOptions) {
     if (!current?.refreshToken || !current.user) {
       return { authenticated: false, reason: 'invalid_session_cookie', retryable: false };
     }
-    const body = JSON.stringify({
+    const body = {
       grant_type: 'refresh_token',
       client_id: clientId,
       client_secret: apiKey,
       refresh_token: current.refreshToken,
       organization_id: organizationId ?? decodeClaims(current.accessToken)?.org_id,
-    });
+    };
     const headers: Record<string, string> = {
-      Accept: 'application/json',
-      'Content-Type': 'application/json',
-      Authorization: `Bearer ${apiKey}`,
       // Lets WorkOS recognise a retried attempt as the same refresh.
       ...(retries > 0 ? { 'Idempotency-Key': crypto.randomUUID() } : {}),
     };
