@@ -8,6 +8,7 @@ import { eq } from 'drizzle-orm';
 import { makeAuthHandler } from '../functions/auth/app';
 import { makeMeHandler } from '../functions/me/app';
 import { httpEvent, lambdaContext } from '../test/support/events';
+import { workosSettingsOf } from '../test/support/workos';
 import { countingDb } from './database';
 import { type LatencySummary, round, type Samples, sequential, summarize } from './stats';
 
@@ -63,13 +64,7 @@ export async function measureMe(options: {
 }): Promise<MeResult> {
   // Tokens that outlive the run: no refresh lands in the middle of the timed loop.
   const emulator = await startEmulator({ seed: demoSeed, accessTokenTtlSeconds: 3600 });
-  const settings = {
-    WORKOS_API_KEY: emulator.apiKey,
-    WORKOS_CLIENT_ID: emulator.clientId,
-    WORKOS_API_HOSTNAME: emulator.hostname,
-    WORKOS_API_PORT: emulator.port,
-    WORKOS_API_HTTPS: false,
-  };
+  const settings = workosSettingsOf(emulator);
   const cookie = { domain: '.example.com', secure: true };
 
   // The auth function: its own container (WorkOS client, sessions, connection).

@@ -1,4 +1,4 @@
-import { createWorkOS } from '@app/config/workos';
+import { makeWorkOSApi } from '@app/config/workos-api';
 import { createDb } from '@app/db';
 import { startLocalQueue, startQueuePoller } from '@app/local';
 import { makeSyncWorker } from '@app/sync';
@@ -6,6 +6,7 @@ import { makeWebhookHandler } from '@app/sync/webhook';
 import { signWebhook, startEmulator } from '@app/workos-emulator';
 import postgres from 'postgres';
 import { httpEvent, lambdaContext } from '../test/support/events';
+import { workosSettingsOf } from '../test/support/workos';
 import { percentile, round } from './stats';
 import { eventStream } from './worker-events';
 
@@ -40,16 +41,8 @@ export async function measurePipeline(options: {
   workerCounts?: number[];
 }): Promise<PipelineResult> {
   const emulator = await startEmulator({});
-  const workos = createWorkOS(
-    {
-      WORKOS_API_KEY: emulator.apiKey,
-      WORKOS_CLIENT_ID: emulator.clientId,
-      WORKOS_API_HOSTNAME: emulator.hostname,
-      WORKOS_API_PORT: emulator.port,
-      WORKOS_API_HTTPS: false,
-    },
-    { maxRetries: 0 },
-  );
+  // The client the sync worker ships with (functions/sync-worker), pointed at the emulator.
+  const workos = makeWorkOSApi(workosSettingsOf(emulator));
   const admin = postgres(options.databaseUrl, { max: 1, onnotice: () => {} });
   const runs: PipelineRun[] = [];
   try {

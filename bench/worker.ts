@@ -1,4 +1,4 @@
-import { createWorkOS } from '@app/config/workos';
+import { makeWorkOSApi } from '@app/config/workos-api';
 import { processedEvents } from '@app/db';
 import { makeSyncWorker } from '@app/sync';
 import { createTelemetry } from '@app/telemetry';
@@ -6,6 +6,7 @@ import { startEmulator } from '@app/workos-emulator';
 import type { SQSEvent } from 'aws-lambda';
 import { sql } from 'drizzle-orm';
 import { lambdaContext, sqsEvent } from '../test/support/events';
+import { workosSettingsOf } from '../test/support/workos';
 import { countingDb } from './database';
 import { applyLikeSeed } from './seed-sync';
 import { round, type Samples, sequential, summarize } from './stats';
@@ -50,13 +51,7 @@ export async function measureWorker(options: {
   const seed = countingDb(options.databaseUrl, 'sync-seed');
   const worker = makeSyncWorker({
     db: current.db,
-    workos: createWorkOS({
-      WORKOS_API_KEY: emulator.apiKey,
-      WORKOS_CLIENT_ID: emulator.clientId,
-      WORKOS_API_HOSTNAME: emulator.hostname,
-      WORKOS_API_PORT: emulator.port,
-      WORKOS_API_HTTPS: false,
-    }),
+    workos: makeWorkOSApi(workosSettingsOf(emulator)),
     logger,
     metrics,
   });

@@ -2,7 +2,8 @@ import { createWorkOS } from '@app/config/workos';
 import { makeWorkOSApi, type WorkOSApiOptions } from '@app/config/workos-api';
 import type { Emulator } from '@app/workos-emulator';
 
-const settingsOf = (emulator: Emulator) => ({
+/** The WorkOS settings (as the functions read them) that point a client at the emulator. */
+export const workosSettingsOf = (emulator: Emulator) => ({
   WORKOS_API_KEY: emulator.apiKey,
   WORKOS_CLIENT_ID: emulator.clientId,
   WORKOS_API_HOSTNAME: emulator.hostname,
@@ -18,7 +19,7 @@ export function emulatorWorkOS(
   emulator: Emulator,
   options: { timeoutMs?: number; maxRetries?: number } = {},
 ) {
-  return createWorkOS(settingsOf(emulator), { maxRetries: 0, ...options });
+  return createWorkOS(workosSettingsOf(emulator), { maxRetries: 0, ...options });
 }
 
 /**
@@ -26,5 +27,5 @@ export function emulatorWorkOS(
  * by default, like emulatorWorkOS: a fault the emulator injects shows at once.
  */
 export function emulatorWorkOSApi(emulator: Emulator, options: WorkOSApiOptions = {}) {
-  return makeWorkOSApi(settingsOf(emulator), { ...options, retry: { attempts: 1, ...options.retry } });
+  return makeWorkOSApi(workosSettingsOf(emulator), { ...options, retry: { attempts: 1, ...options.retry } });
 }

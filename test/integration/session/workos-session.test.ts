@@ -11,6 +11,7 @@ import {
   SessionApiError,
   type SessionApiOptions,
 } from '../../../packages/session/src/workos-session';
+import { emulatorWorkOS } from '../../support/workos';
 
 const PASSWORD = 'workos-session-test-password-0123456789abcdef';
 const REDIRECT_URI = 'http://localhost:3000/auth/callback';
@@ -78,16 +79,7 @@ beforeAll(async () => {
       ],
     },
   });
-  sdk = createWorkOS(
-    {
-      WORKOS_API_KEY: emulator.apiKey,
-      WORKOS_CLIENT_ID: emulator.clientId,
-      WORKOS_API_HOSTNAME: emulator.hostname,
-      WORKOS_API_PORT: emulator.port,
-      WORKOS_API_HTTPS: false,
-    },
-    { maxRetries: 0 },
-  );
+  sdk = emulatorWorkOS(emulator);
 });
 
 afterAll(async () => {

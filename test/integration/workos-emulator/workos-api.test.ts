@@ -3,7 +3,7 @@ import { makeWorkOSApi, WorkOSApiError } from '@app/config/workos-api';
 import { workosRefusal } from '@app/organizations';
 import { demoSeed, type Emulator, startEmulator } from '@app/workos-emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { emulatorWorkOSApi } from '../../support/workos';
+import { emulatorWorkOSApi, workosSettingsOf } from '../../support/workos';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -120,15 +120,11 @@ describe('the WorkOS REST client', () => {
   it("ends a call when the invocation's budget runs out, and does not retry past it", async () => {
     const budget = makeInvocationBudget({ reserveMs: 0 });
     budget.start({ getRemainingTimeInMillis: () => 150 });
-    const api = makeWorkOSApi(
-      {
-        WORKOS_API_KEY: emulator.apiKey,
-        WORKOS_API_HOSTNAME: emulator.hostname,
-        WORKOS_API_PORT: emulator.port,
-        WORKOS_API_HTTPS: false,
-      },
-      { fetch: budget.fetch, remainingMs: budget.remainingMs, retry: { attempts: 5, baseDelayMs: 50 } },
-    );
+    const api = makeWorkOSApi(workosSettingsOf(emulator), {
+      fetch: budget.fetch,
+      remainingMs: budget.remainingMs,
+      retry: { attempts: 5, baseDelayMs: 50 },
+    });
     const before = requests('GET /user_management/users/:id');
     emulator.faults.delayNext('GET /user_management/users/:id', 5, 400);
     const started = Date.now();
